@@ -42,6 +42,62 @@ class Layer:
         """Non-trainable state (e.g. BN running statistics); empty for most layers."""
         return {}
 
+    def leaves(self) -> list["Layer"]:
+        return [self]
+
+
+class Container:
+    """A composite of layers (or containers) applied in a fixed structure.
+
+    ``params`` and ``grads`` are flat, dotted views (``"branch.0.W"``) of the same arrays the
+    leaves hold, so a container satisfies the layer contract too.
+    """
+
+    def children(self) -> list[tuple[str, object]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _flat(self, attr: str) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for name, child in self.children():
+            for k, v in getattr(child, attr).items():
+                out[f"{name}.{k}"] = v
+        return out
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        return self._flat("params")
+
+    @property
+    def grads(self) -> dict[str, np.ndarray]:
+        return self._flat("grads")
+
+    def leaves(self) -> list[Layer]:
+        return [leaf for _, child in self.children() for leaf in child.leaves()]
+
+    def zero_grads(self) -> None:
+        for leaf in self.leaves():
+            leaf.zero_grads()
+
+
+class Sequential(Container):
+    """Layers applied one after another; backward runs them in reverse."""
+
+    def __init__(self, *layers) -> None:
+        self.layers = list(layers)
+
+    def children(self) -> list[tuple[str, object]]:
+        return [(str(i), layer) for i, layer in enumerate(self.layers)]
+
+    def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
+        for layer in self.layers:
+            X = layer.forward(X, train=train)
+        return X
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        for layer in reversed(self.layers):
+            dY = layer.backward(dY)
+        return dY
+
 
 class Dense(Layer):
     """Fully connected layer, ``Z = X @ W + b``.
@@ -61,6 +117,7 @@ class Dense(Layer):
     def __init__(self, d_in: int, d_out: int, rng: np.random.Generator,
                  init: str = "he_normal", bias: bool = True, gain: float | None = None) -> None:
         super().__init__()
+        self.role = "main"  # "main" (counted in depth), "shortcut" or "gate"
         self.d_in, self.d_out = int(d_in), int(d_out)
         self.params["W"] = _init.initialize(init, (self.d_in, self.d_out), rng, gain=gain)
         if bias:

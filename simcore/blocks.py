@@ -1,0 +1,196 @@
+"""Blocks: plain, residual (post- and pre-activation, basic or bottleneck, identity or
+projection shortcut), highway, and dense connectivity with its transition.
+
+Every block keeps the layer contract (``forward(X, train)``, ``backward(dY) -> dX``,
+``params``/``grads``). Widths are feature counts: a "1×1 convolution" is a dense layer here.
+
+The residual block computes ``y = act(s(x) + α·F(x))`` (post-activation, He et al. 2016a) or
+``y = s(x) + α·F(x)`` (pre-activation, He et al. 2016b), where ``s`` is the identity or, when
+widths differ, a learned projection; its backward is the gradient highway in one line:
+``dX = dS + F.backward(α·dS)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .layers import Activation, BatchNorm, Container, Dense, Sequential
+
+LAYOUTS = ("post", "pre")
+
+
+def make_branch(widths: list[int], layout: str, activation: str, norm: bool,
+                rng: np.random.Generator, init: str = "he_normal") -> Sequential:
+    """The residual function ``F``: one dense layer per step of ``widths``.
+
+    ``post``: (dense → BN → act) for every layer but the last, which is dense → BN
+    (the activation comes after the addition); a dense layer followed by BN has no bias,
+    since BN would remove it. ``pre``: (BN → act → dense) for every layer.
+    ``widths=[d, d, d]`` is the basic two-layer block; ``[d, d/4, d/4, d]`` the bottleneck.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout: {layout!r} is not one of {', '.join(LAYOUTS)}")
+    layers: list = []
+    steps = list(zip(widths[:-1], widths[1:]))
+    for i, (a, b) in enumerate(steps):
+        last = i == len(steps) - 1
+        if layout == "pre":
+            if norm:
+                layers.append(BatchNorm(a))
+            layers += [Activation(activation), Dense(a, b, rng, init=init)]
+        else:
+            layers.append(Dense(a, b, rng, init=init, bias=not norm))  # BN removes a bias
+            if norm:
+                layers.append(BatchNorm(b))
+            if not last:
+                layers.append(Activation(activation))
+    return Sequential(*layers)
+
+
+def zero_last(branch: Sequential) -> None:
+    """Zero-init the last layer of a branch so the block starts as its shortcut.
+
+    A branch that ends in BN gets ``gamma = 0`` (Goyal et al., 2017); one that ends in a
+    dense layer gets ``W = 0`` (its bias is already zero).
+    """
+    last = branch.layers[-1]
+    if isinstance(last, BatchNorm):
+        last.params["gamma"][...] = 0.0
+    else:
+        last.params["W"][...] = 0.0
+        if "b" in last.params:
+            last.params["b"][...] = 0.0
+
+
+class PlainBlock(Container):
+    """The residual block without its shortcut: ``y = act(F(x))`` (post) or ``y = F(x)`` (pre)."""
+
+    def __init__(self, widths: list[int], rng: np.random.Generator, layout: str = "post",
+                 activation: str = "relu", norm: bool = True, init: str = "he_normal") -> None:
+        self.branch = make_branch(widths, layout, activation, norm, rng, init)
+        self.out_act = Activation(activation) if layout == "post" else None
+
+    def children(self):
+        return [("branch", self.branch)]
+
+    def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
+        Y = self.branch.forward(X, train)
+        return self.out_act.forward(Y, train) if self.out_act else Y
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        if self.out_act:
+            dY = self.out_act.backward(dY)
+        return self.branch.backward(dY)
+
+
+class ResidualBlock(Container):
+    """``y = act(s(x) + α·F(x))`` (post) or ``y = s(x) + α·F(x)`` (pre).
+
+    Parameters
+    ----------
+    widths : list of int
+        ``[d_in, d_hidden, d_out]`` (basic) or ``[d_in, d_b, d_b, d_out]`` (bottleneck).
+    layout : {"post", "pre"}
+    alpha : float
+        Residual scaling α (Szegedy et al., 2017); 1 is the plain ResNet.
+    zero_init : bool
+        Zero the branch's last layer, so the fresh block is its shortcut.
+    The shortcut ``s`` is the identity when ``d_in == d_out`` and otherwise a learned
+    projection (dense without bias, then BN in the post layout): the 1×1-conv shortcut.
+    """
+
+    def __init__(self, widths: list[int], rng: np.random.Generator, layout: str = "post",
+                 activation: str = "relu", norm: bool = True, init: str = "he_normal",
+                 alpha: float = 1.0, zero_init: bool = False) -> None:
+        self.layout = layout
+        self.alpha = float(alpha)
+        self.branch = make_branch(widths, layout, activation, norm, rng, init)
+        if zero_init:
+            zero_last(self.branch)
+        d_in, d_out = widths[0], widths[-1]
+        self.shortcut: Sequential | None = None
+        if d_in != d_out:
+            proj = Dense(d_in, d_out, rng, init=init, bias=False)
+            proj.role = "shortcut"
+            self.shortcut = Sequential(proj, *([BatchNorm(d_out)] if norm and layout == "post" else []))
+        self.out_act = Activation(activation) if layout == "post" else None
+
+    def children(self):
+        kids = [("branch", self.branch)]
+        if self.shortcut is not None:
+            kids.append(("shortcut", self.shortcut))
+        return kids
+
+    def residual(self, X: np.ndarray, train: bool = False) -> np.ndarray:
+        """``α·F(x)``: what the block adds to its shortcut."""
+        return self.alpha * self.branch.forward(X, train)
+
+    def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
+        S = X if self.shortcut is None else self.shortcut.forward(X, train)
+        Y = S + self.alpha * self.branch.forward(X, train)
+        return self.out_act.forward(Y, train) if self.out_act else Y
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        dS = self.out_act.backward(dY) if self.out_act else dY
+        dX_branch = self.branch.backward(self.alpha * dS)
+        if self.shortcut is None:
+            return dS + dX_branch  # the gradient highway: dS reaches x untouched
+        return self.shortcut.backward(dS) + dX_branch
+
+
+class HighwayBlock(Container):
+    """Highway layer (Srivastava et al., 2015): ``y = T(x)·H(x) + (1 − T(x))·x``.
+
+    ``H(x) = act([BN](x W_H + b_H))`` is the transform, ``T(x) = sigmoid(x W_T + b_T)`` the
+    gate. ``b_T`` starts at ``carry_bias`` (negative: the layer starts by carrying ``x``).
+    """
+
+    def __init__(self, d: int, rng: np.random.Generator, activation: str = "relu",
+                 norm: bool = True, init: str = "he_normal", carry_bias: float = -2.0) -> None:
+        self.H = Sequential(Dense(d, d, rng, init=init), *([BatchNorm(d)] if norm else []),
+                            Activation(activation))
+        gate = Dense(d, d, rng, init="xavier_normal")
+        gate.role = "gate"
+        gate.params["b"][...] = carry_bias
+        self.T = Sequential(gate, Activation("sigmoid"))
+        self._cache: tuple = ()
+
+    def children(self):
+        return [("H", self.H), ("T", self.T)]
+
+    def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
+        H = self.H.forward(X, train)
+        T = self.T.forward(X, train)
+        self._cache = (X, H, T)
+        return T * H + (1.0 - T) * X
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        X, H, T = self._cache
+        return dY * (1.0 - T) + self.H.backward(dY * T) + self.T.backward(dY * (H - X))
+
+
+class DenseLayer(Container):
+    """DenseNet layer (Huang et al., 2017): ``y = concat(x, G(x))`` with
+    ``G = [BN] → act → dense(d_in → growth)``; the width grows by ``growth``."""
+
+    def __init__(self, d_in: int, growth: int, rng: np.random.Generator,
+                 activation: str = "relu", norm: bool = True, init: str = "he_normal") -> None:
+        self.d_in = int(d_in)
+        self.G = Sequential(*([BatchNorm(d_in)] if norm else []), Activation(activation),
+                            Dense(d_in, growth, rng, init=init))
+
+    def children(self):
+        return [("G", self.G)]
+
+    def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
+        return np.concatenate([X, self.G.forward(X, train)], axis=1)
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        return dY[:, : self.d_in] + self.G.backward(dY[:, self.d_in:])
+
+
+def transition(d_in: int, d_out: int, rng: np.random.Generator, activation: str = "relu",
+               norm: bool = True, init: str = "he_normal") -> Sequential:
+    """DenseNet transition: ``[BN] → act → dense(d_in → d_out)``, bringing the width back down."""
+    return Sequential(*([BatchNorm(d_in)] if norm else []), Activation(activation),
+                      Dense(d_in, d_out, rng, init=init))

@@ -1,0 +1,41 @@
+"""Losses: each returns ``(value, dY)``, the mean loss over the batch and its gradient.
+
+* Softmax cross-entropy, for logits ``Z`` of shape ``(n, k)`` and integer labels ``y`` (n,):
+  ``L = -(1/n) Σ_i log softmax(Z_i)[y_i]``, ``dZ = (softmax(Z) - onehot(y)) / n``.
+* Mean squared error, for ``Y`` and targets ``T`` of shape ``(n, d)``:
+  ``L = (1/(n d)) Σ (Y - T)^2``, ``dY = 2 (Y - T) / (n d)`` (PyTorch's ``MSELoss``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def log_softmax(Z: np.ndarray) -> np.ndarray:
+    """Row-wise ``log softmax``, shifted by the row maximum so it never overflows."""
+    S = Z - Z.max(axis=1, keepdims=True)
+    return S - np.log(np.exp(S).sum(axis=1, keepdims=True))
+
+
+def softmax(Z: np.ndarray) -> np.ndarray:
+    return np.exp(log_softmax(Z))
+
+
+def softmax_cross_entropy(Z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean softmax cross-entropy of logits ``Z`` (n, k) against labels ``y`` (n,)."""
+    n = Z.shape[0]
+    logp = log_softmax(Z)
+    rows = np.arange(n)
+    loss = -float(logp[rows, y].mean())
+    dZ = np.exp(logp)
+    dZ[rows, y] -= 1.0
+    return loss, dZ / n
+
+
+def mse(Y: np.ndarray, T: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean squared error over every element of ``Y`` and ``T`` (both (n, d))."""
+    D = Y - T
+    return float(np.mean(D * D)), 2.0 * D / D.size
+
+
+LOSSES = {"cross_entropy": softmax_cross_entropy, "mse": mse}

@@ -1,0 +1,137 @@
+"""Networks from a config: stem → stack of blocks → softmax head.
+
+Depth counts weight layers on the main path, as the ResNet paper does (shortcut projections
+and highway gates are not counted):
+
+* ``plain`` / ``residual``: ``depth = 2 + k·b`` with ``b`` blocks of ``k`` layers (k = 2 for
+  the basic block, 3 for the bottleneck); the plain net is the residual net without shortcuts.
+* ``highway``: ``depth = 2 + b`` highway layers.
+* ``dense``: ``depth = 2 + (dense layers + transitions)``, grouped into dense blocks of
+  ``dense_layers`` layers, each followed by a transition back to ``width``.
+
+Post-activation nets have stem ``dense → [BN] → act`` and head ``dense``; pre-activation and
+dense nets have stem ``dense`` and head ``[BN] → act → dense`` (He et al. 2016b; Huang et al.).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .blocks import DenseLayer, HighwayBlock, PlainBlock, ResidualBlock, transition
+from .layers import Activation, BatchNorm, Container, Dense, Sequential
+
+KINDS = ("plain", "residual", "highway", "dense")
+
+
+@dataclass
+class NetConfig:
+    """Everything that defines a network (and nothing about training)."""
+
+    kind: str = "residual"
+    depth: int = 8
+    width: int = 32
+    d_in: int = 2
+    n_classes: int = 2
+    layout: str = "post"          # "post" (He 2016a) or "pre" (He 2016b)
+    bottleneck: bool = False      # residual/plain: reduce → transform → expand, 3 layers/block
+    norm: bool = True             # batch normalisation on/off
+    activation: str = "relu"
+    init: str = "he_normal"
+    zero_init: bool = False       # zero the last layer of every residual branch
+    alpha: float = 1.0            # residual scaling
+    carry_bias: float = -2.0      # highway gate bias at initialisation
+    growth: int = 8               # dense: features added per dense layer
+    dense_layers: int = 4         # dense: layers per dense block (then a transition)
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def layers_per_block(cfg: NetConfig) -> int:
+    if cfg.kind in ("plain", "residual"):
+        return 3 if cfg.bottleneck else 2
+    return 1
+
+
+def check_depth(cfg: NetConfig) -> None:
+    """Raise ``ValueError`` unless ``cfg.depth`` can be built for ``cfg.kind``."""
+    k = layers_per_block(cfg)
+    if cfg.depth < 2 + k or (cfg.depth - 2) % k:
+        raise ValueError(f"depth: {cfg.depth} is not 2 + {k}·b with b >= 1 blocks "
+                         f"for kind {cfg.kind!r}{' (bottleneck)' if k == 3 else ''}")
+
+
+class Network(Container):
+    """A stem, a stack of blocks and a linear head producing logits ``(n, n_classes)``."""
+
+    def __init__(self, config: NetConfig | dict) -> None:
+        cfg = config if isinstance(config, NetConfig) else NetConfig(**config)
+        if cfg.kind not in KINDS:
+            raise ValueError(f"kind: {cfg.kind!r} is not one of {', '.join(KINDS)}")
+        check_depth(cfg)
+        self.config = cfg
+        rng = np.random.default_rng(cfg.seed)
+        w, act, norm, init = cfg.width, cfg.activation, cfg.norm, cfg.init
+        pre = cfg.layout == "pre" or cfg.kind == "dense"
+
+        stem = [Dense(cfg.d_in, w, rng, init=init, bias=pre or not norm)]
+        if not pre:
+            stem += [*([BatchNorm(w)] if norm else []), Activation(act)]
+        self.stem = Sequential(*stem)
+
+        n_mid = cfg.depth - 2
+        blocks: list = []
+        if cfg.kind in ("plain", "residual"):
+            widths = [w, max(1, w // 4), max(1, w // 4), w] if cfg.bottleneck else [w, w, w]
+            for _ in range(n_mid // layers_per_block(cfg)):
+                if cfg.kind == "plain":
+                    blocks.append(PlainBlock(widths, rng, cfg.layout, act, norm, init))
+                else:
+                    blocks.append(ResidualBlock(widths, rng, cfg.layout, act, norm, init,
+                                                alpha=cfg.alpha, zero_init=cfg.zero_init))
+        elif cfg.kind == "highway":
+            blocks = [HighwayBlock(w, rng, act, norm, init, cfg.carry_bias) for _ in range(n_mid)]
+        else:
+            remaining = n_mid
+            while remaining > 0:
+                n_dense = min(cfg.dense_layers, remaining - 1)
+                d = w
+                for _ in range(n_dense):
+                    blocks.append(DenseLayer(d, cfg.growth, rng, act, norm, init))
+                    d += cfg.growth
+                blocks.append(transition(d, w, rng, act, norm, init))
+                remaining -= n_dense + 1
+        self.blocks = blocks
+
+        head = [*([BatchNorm(w)] if norm else []), Activation(act)] if pre else []
+        self.head = Sequential(*head, Dense(w, cfg.n_classes, rng, init="xavier_normal"))
+
+    def children(self):
+        return ([("stem", self.stem)] + [(f"blocks.{i}", b) for i, b in enumerate(self.blocks)]
+                + [("head", self.head)])
+
+    def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
+        X = self.stem.forward(X, train)
+        for block in self.blocks:
+            X = block.forward(X, train)
+        return self.head.forward(X, train)
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        dY = self.head.backward(dY)
+        for block in reversed(self.blocks):
+            dY = block.backward(dY)
+        return self.stem.backward(dY)
+
+    def weight_layers(self) -> list[Dense]:
+        """The dense layers counted in ``depth``, input to output (len == depth)."""
+        return [leaf for leaf in self.leaves() if isinstance(leaf, Dense) and leaf.role == "main"]
+
+    def num_params(self) -> int:
+        return int(sum(v.size for v in self.params.values()))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Class predictions in evaluation mode (BN uses running statistics)."""
+        return self.forward(X, train=False).argmax(axis=1)

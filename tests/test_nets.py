@@ -1,0 +1,77 @@
+import numpy as np
+import pytest
+
+from gradcheck import close, numerical_grad
+from simcore.blocks import ResidualBlock
+from simcore.losses import softmax_cross_entropy
+from simcore.nets import KINDS, NetConfig, Network
+
+
+def net_gradcheck(net, X, y, train=True):
+    def f():
+        return softmax_cross_entropy(net.forward(X, train), y)[0]
+
+    loss, dZ = softmax_cross_entropy(net.forward(X, train), y)
+    dX = net.backward(dZ)
+    grads = {k: v.copy() for k, v in net.grads.items()}
+    ok, err = close(dX, numerical_grad(f, X))
+    assert ok, f"dX relative error {err:.2e}"
+    for k, p in net.params.items():
+        ok, err = close(grads[k], numerical_grad(f, p))
+        assert ok, f"d{k} relative error {err:.2e}"
+
+
+NET_CASES = [
+    dict(kind="plain", depth=6), dict(kind="residual", depth=6),
+    dict(kind="residual", depth=6, layout="pre"), dict(kind="plain", depth=8, bottleneck=True),
+    dict(kind="residual", depth=8, bottleneck=True), dict(kind="residual", depth=8, bottleneck=True, layout="pre"),
+    dict(kind="highway", depth=4), dict(kind="dense", depth=7, dense_layers=2),
+]
+
+
+@pytest.mark.parametrize("norm", [True, False], ids=["bn", "nobn"])
+@pytest.mark.parametrize("case", NET_CASES, ids=lambda c: "-".join(str(v) for v in c.values()))
+def test_network_gradients(rng, case, norm):
+    net = Network(NetConfig(width=6, d_in=3, n_classes=4, norm=norm, activation="tanh", **case))
+    for v in net.params.values():
+        v += 0.1 * rng.normal(size=v.shape)  # exercise BN affine params and zero biases
+    net_gradcheck(net, rng.normal(size=(8, 3)), rng.integers(0, 4, size=8))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("depth", [5, 8, 14, 20])
+def test_depth_counts_weight_layers(kind, depth):
+    cfg = NetConfig(kind=kind, depth=depth, width=8)
+    if kind in ("plain", "residual") and depth % 2:
+        with pytest.raises(ValueError, match=f"depth: {depth} is not 2 \\+ 2·b"):
+            Network(cfg)
+        return
+    net = Network(cfg)
+    assert len(net.weight_layers()) == depth
+    assert net.forward(np.zeros((3, 2))).shape == (3, 2)
+
+
+def test_plain_and_residual_differ_only_by_shortcuts():
+    p = Network(NetConfig(kind="plain", depth=10, seed=3))
+    r = Network(NetConfig(kind="residual", depth=10, seed=3))
+    assert p.params.keys() == r.params.keys()
+    for k in p.params:
+        np.testing.assert_array_equal(p.params[k], r.params[k], err_msg=k)
+
+
+@pytest.mark.parametrize("layout", ["post", "pre"])
+def test_zero_init_net_is_stem_plus_head(rng, layout):
+    """With every residual branch zeroed the net is head(stem(x)): the blocks vanish."""
+    net = Network(NetConfig(kind="residual", depth=20, layout=layout, zero_init=True))
+    X = rng.normal(size=(16, 2))
+    expected = net.head.forward(net.stem.forward(X, False), False)
+    np.testing.assert_allclose(net.forward(X, train=False), expected, atol=1e-12)
+    assert all(isinstance(b, ResidualBlock) for b in net.blocks)
+
+
+def test_same_seed_same_net_and_bad_kind():
+    a, b = Network({"seed": 5}), Network({"seed": 5})
+    for k in a.params:
+        np.testing.assert_array_equal(a.params[k], b.params[k])
+    with pytest.raises(ValueError, match="kind: 'wide'"):
+        Network({"kind": "wide"})
