@@ -129,6 +129,21 @@ class Network(Container):
         """The dense layers counted in ``depth``, input to output (len == depth)."""
         return [leaf for leaf in self.leaves() if isinstance(leaf, Dense) and leaf.role == "main"]
 
+    def calibrate_bn(self, X: np.ndarray) -> None:
+        """Set every BN layer's running statistics to those of ``X`` (one pass, momentum 1).
+
+        Training-mode outputs and gradients do not depend on running statistics, so this
+        changes only what evaluation mode reports: it makes the untrained network's
+        evaluation meaningful (fresh running statistics are 0 and 1, wrong after layer one).
+        """
+        bns = [leaf for leaf in self.leaves() if isinstance(leaf, BatchNorm)]
+        saved = [bn.momentum for bn in bns]
+        for bn in bns:
+            bn.momentum = 1.0
+        self.forward(X, train=True)
+        for bn, m in zip(bns, saved):
+            bn.momentum = m
+
     def num_params(self) -> int:
         return int(sum(v.size for v in self.params.values()))
 

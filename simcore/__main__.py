@@ -1,0 +1,127 @@
+"""Command line: ``python -m simcore {train,degradation} [--field value ...] [--json]``.
+
+Every option is a field of the task's config in ``simcore.api`` (underscores or dashes both
+work: ``--batch-size 32`` or ``--batch_size 32``); lists are comma-separated
+(``--depths 8,20,56``); booleans take true/false. Without ``--json`` the output is readable
+text (training streams one line per epoch); with it, one JSON object. Bad input exits with
+status 2 and a one-line message naming the option; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import api
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+class _Usage(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, no usage dump
+        raise _Usage(message)
+
+
+def _parse_value(field: str, text: str):
+    """Turn the option text into the JSON-like value ``api`` validates."""
+    kind, _ = api.FIELDS[field]
+    try:
+        if kind == "int":
+            return int(text) if text.strip().lstrip("+-").isdigit() else float(text)
+        if kind == "float":
+            return float(text)
+        if kind == "ints":
+            return [int(t) if t.strip().lstrip("+-").isdigit() else float(t)
+                    for t in text.split(",")]
+        if kind == "bool":
+            low = text.lower()
+            if low in _TRUE | _FALSE:
+                return low in _TRUE
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{field}: {text!r} is not allowed; expected "
+                         f"{api._describe(kind, api.FIELDS[field][1])}") from None
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="simcore", description="Train plain and residual networks with NumPy; "
+                     "the same simcore.api the site's browser simulations call.")
+    sub = parser.add_subparsers(dest="task", metavar="{train,degradation}")
+    helps = {"train": "train one network, one line per epoch",
+             "degradation": "plain vs residual training error across depths"}
+    for task, (_, defaults) in api.TASKS.items():
+        p = sub.add_parser(task, help=helps[task], description=helps[task])
+        p.error = parser.error  # type: ignore[method-assign]
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+        for field, default in defaults.items():
+            kind, allowed = api.FIELDS[field]
+            shown = ",".join(map(str, default)) if isinstance(default, list) else default
+            names = dict.fromkeys([f"--{field.replace('_', '-')}", f"--{field}"])
+            p.add_argument(*names, dest=field, default=None,
+                           metavar=kind.upper(), help=f"{api._describe(kind, allowed)} "
+                           f"(default: {shown})".replace("%", "%%"))
+    return parser
+
+
+def _print_epoch(rec: dict) -> None:
+    te = "-" if rec["test_acc"] is None else f"{rec['test_acc']:.3f}"
+    loss = "nan" if rec["train_loss"] is None else f"{rec['train_loss']:.4f}"
+    print(f"epoch {rec['epoch']:4d}  train loss {loss}  train acc {rec['train_acc']:.3f}  "
+          f"test acc {te}  lr {rec['lr']:.4g}  {rec['status']}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.task is None:
+            parser.print_help()
+            return 2
+        _, defaults = api.TASKS[args.task]
+        config = {f: _parse_value(f, getattr(args, f)) for f in defaults
+                  if getattr(args, f) is not None}
+        if args.task == "train" and not args.json:
+            cfg = api.validate(config, defaults)
+            print(f"training {cfg['kind']}-{cfg['depth']} (width {cfg['width']}) on "
+                  f"{cfg['dataset']}, seed {cfg['seed']}", flush=True)
+            for rec in api.train_stream(cfg):
+                _print_epoch(rec)
+            return 0
+        result = api.run(args.task, config)
+    except _Usage as exc:
+        print(f"simcore: error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        field = str(exc).split(":", 1)[0]
+        option = f"--{field.replace('_', '-')}" if field in api.FIELDS else field
+        print(f"simcore: error: {option}: {str(exc).split(':', 1)[1].strip()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    if args.json:
+        print(json.dumps(result))
+    else:
+        _print_degradation(result)
+    return 0
+
+
+def _print_degradation(res: dict) -> None:
+    print("training error after the last epoch (lower is better)")
+    print(f"{'depth':>6}  {'plain':>8}  {'residual':>8}")
+    for i, d in enumerate(res["depths"]):
+        p, r = res["plain_train_error"][i], res["residual_train_error"][i]
+        flag = lambda s: "" if s == "done" else f" ({s})"  # noqa: E731
+        print(f"{d:>6}  {100 * p:7.1f}%{flag(res['plain_status'][i])}  "
+              f"{100 * r:7.1f}%{flag(res['residual_status'][i])}")
+    print(f"({res['elapsed']:.1f} s)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

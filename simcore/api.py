@@ -1,0 +1,214 @@
+"""The one JSON-friendly entry layer: plain dict in, plain dict out.
+
+The browser (through Pyodide), the CLI (``python -m simcore``) and the build-time figures all
+call these functions, so they cannot disagree. Every field has a default and is validated: a
+wrong type, an unknown name, NaN, or a value outside its range raises ``ValueError`` whose
+message starts with the field name and names the bad value and what is allowed. Results hold
+only ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool`` and ``None``.
+
+Sizes are capped so a page cannot ask a browser for too much (see :data:`FIELDS`): at most
+5,000 points, depth 128, width 256, 500 epochs, 8 depths per degradation sweep.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict
+from typing import Iterator
+
+from . import data as _data
+from .init import SCHEMES
+from .layers import ACTIVATIONS
+from .nets import KINDS, NetConfig, check_depth
+from .optim import OPTIMIZERS, SCHEDULES
+from .train import TrainConfig
+from .train import train as _train
+
+# field -> (type, allowed): allowed is (lo, hi) for numbers, a tuple of names for choices.
+FIELDS: dict[str, tuple[str, object]] = {
+    "dataset": ("choice", _data.DATASETS),
+    "n": ("int", (20, 5000)),
+    "noise": ("float", (0.0, 2.0)),
+    "test_fraction": ("float", (0.0, 0.9)),
+    "kind": ("choice", KINDS),
+    "depth": ("int", (3, 128)),
+    "depths": ("ints", (3, 128)),
+    "width": ("int", (2, 256)),
+    "layout": ("choice", ("post", "pre")),
+    "bottleneck": ("bool", None),
+    "norm": ("bool", None),
+    "activation": ("choice", ACTIVATIONS),
+    "init": ("choice", SCHEMES),
+    "zero_init": ("bool", None),
+    "alpha": ("float", (0.0, 2.0)),
+    "carry_bias": ("float", (-10.0, 10.0)),
+    "growth": ("int", (1, 64)),
+    "dense_layers": ("int", (1, 16)),
+    "loss": ("choice", ("cross_entropy", "mse")),
+    "optimizer": ("choice", OPTIMIZERS),
+    "lr": ("float", (1e-6, 10.0)),
+    "momentum": ("float", (0.0, 0.999)),
+    "weight_decay": ("float", (0.0, 0.1)),
+    "schedule": ("choice", SCHEDULES),
+    "warmup": ("float", (0.0, 100.0)),
+    "step_size": ("int", (1, 500)),
+    "gamma": ("float", (0.0, 1.0)),
+    "epochs": ("int", (0, 500)),
+    "batch_size": ("int", (1, 5000)),
+    "diverge_factor": ("float", (2.0, 1e9)),
+    "seed": ("int", (0, 2**32 - 1)),
+}
+MAX_DEPTHS = 8
+
+TRAIN_DEFAULTS: dict = asdict(TrainConfig())
+
+# The default degradation experiment (see docs/degradation.md for how robust it is).
+DEGRADATION_DEFAULTS: dict = {
+    **{k: v for k, v in TRAIN_DEFAULTS.items() if k not in ("kind", "depth")},
+    "depths": [4, 8, 16, 32, 56],
+    "dataset": "spirals", "n": 1000, "noise": 0.05, "test_fraction": 0.2,
+    "width": 32, "layout": "post", "norm": True, "init": "he_normal",
+    "optimizer": "momentum", "momentum": 0.9, "lr": 0.05, "schedule": "cosine",
+    "epochs": 100, "batch_size": 64, "seed": 0,
+}
+
+
+def _describe(kind: str, allowed) -> str:
+    if kind == "choice":
+        return "one of " + ", ".join(allowed)
+    if kind == "bool":
+        return "true or false"
+    lo, hi = allowed
+    what = {"int": "an integer", "float": "a number", "ints": "a list of integers"}[kind]
+    return f"{what} in [{lo}, {hi}]"
+
+
+def _bad(field: str, value, kind: str, allowed, why: str = "") -> ValueError:
+    extra = f" ({why})" if why else ""
+    return ValueError(f"{field}: {value!r} is not allowed{extra}; expected {_describe(kind, allowed)}")
+
+
+def _check_number(field: str, value, kind: str, allowed):
+    lo, hi = allowed
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _bad(field, value, kind, allowed, "wrong type")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _bad(field, value, kind, allowed, "not finite")
+    if kind in ("int", "ints"):
+        if isinstance(value, float) and not value.is_integer():
+            raise _bad(field, value, kind, allowed, "not an integer")
+        value = int(value)
+    else:
+        value = float(value)
+    if not lo <= value <= hi:
+        raise _bad(field, value, kind, allowed, "out of range")
+    return value
+
+
+def validate_field(field: str, value):
+    """Return ``value`` converted to its field's Python type, or raise ``ValueError``."""
+    kind, allowed = FIELDS[field]
+    if kind == "choice":
+        if not isinstance(value, str) or value not in allowed:
+            raise _bad(field, value, kind, allowed)
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise _bad(field, value, kind, allowed, "wrong type")
+        return value
+    if kind == "ints":
+        if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= MAX_DEPTHS:
+            raise _bad(field, value, kind, allowed, f"need a list of 1 to {MAX_DEPTHS} values")
+        out = [_check_number(field, v, kind, allowed) for v in value]
+        if any(b <= a for a, b in zip(out, out[1:])):
+            raise _bad(field, value, kind, allowed, "must be strictly ascending")
+        return out
+    return _check_number(field, value, kind, allowed)
+
+
+def validate(config: dict | None, defaults: dict) -> dict:
+    """Merge ``config`` over ``defaults`` and validate every field (and their combination)."""
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise ValueError(f"config: {config!r} is not allowed; expected an object of fields")
+    unknown = sorted(set(config) - set(defaults))
+    if unknown:
+        raise ValueError(f"{unknown[0]}: unknown field; allowed fields are {', '.join(defaults)}")
+    cfg = {k: validate_field(k, config.get(k, v)) for k, v in defaults.items()}
+    if cfg["batch_size"] > cfg["n"]:
+        raise ValueError(f"batch_size: {cfg['batch_size']} is not allowed (larger than n={cfg['n']}); "
+                         f"expected an integer in [1, {cfg['n']}]")
+    if cfg["dataset"] == "digits" and cfg["n"] > 1797:
+        raise ValueError(f"n: {cfg['n']} is not allowed (digits has 1797 samples); "
+                         "expected an integer in [20, 1797]")
+    for depth in cfg.get("depths", [cfg.get("depth")]):
+        kinds = [cfg["kind"]] if "kind" in cfg else ["plain", "residual"]
+        for kind in kinds:
+            net = NetConfig(**{k: v for k, v in cfg.items() if k in NetConfig.__dataclass_fields__
+                               and k not in ("depth", "kind")}, depth=depth, kind=kind)
+            check_depth(net)
+    if cfg["warmup"] > cfg["epochs"]:
+        raise ValueError(f"warmup: {cfg['warmup']} is not allowed (longer than epochs="
+                         f"{cfg['epochs']}); expected a number in [0, {cfg['epochs']}]")
+    return cfg
+
+
+def train_stream(config: dict | None = None) -> Iterator[dict]:
+    """Validate ``config`` and yield one plain record per epoch (see ``simcore.train``)."""
+    cfg = validate(config, TRAIN_DEFAULTS)
+    yield from _train(TrainConfig(**cfg))
+
+
+def train(config: dict | None = None) -> dict:
+    """Train one network; return ``{"config", "status", "history", "final"}``."""
+    cfg = validate(config, TRAIN_DEFAULTS)
+    history = list(_train(TrainConfig(**cfg)))
+    return {"config": cfg, "status": history[-1]["status"], "history": history,
+            "final": history[-1]}
+
+
+def degradation(config: dict | None = None) -> dict:
+    """Train plain and residual nets at each depth in ``depths`` with otherwise equal settings.
+
+    Returns ``depths`` (ascending), ``plain_train_error`` and ``residual_train_error`` (final
+    training error rate per depth, in [0, 1]; a diverged run counts its last accuracy, chance at
+    worst), the same for test error, each run's status, and per-epoch training-error curves.
+    """
+    cfg = validate(config, DEGRADATION_DEFAULTS)
+    start = time.perf_counter()
+    out: dict = {"config": cfg, "depths": list(cfg["depths"])}
+    for kind in ("plain", "residual"):
+        train_err, test_err, status, curves = [], [], [], []
+        for depth in cfg["depths"]:
+            run = {k: v for k, v in cfg.items() if k != "depths"}
+            history = list(_train(TrainConfig(**run, kind=kind, depth=depth)))
+            last = history[-1]
+            train_err.append(1.0 - last["train_acc"])
+            test_err.append(None if last["test_acc"] is None else 1.0 - last["test_acc"])
+            status.append(last["status"])
+            curves.append([1.0 - r["train_acc"] for r in history])
+        out[f"{kind}_train_error"] = train_err
+        out[f"{kind}_test_error"] = test_err
+        out[f"{kind}_status"] = status
+        out[f"{kind}_curves"] = curves
+    out["elapsed"] = time.perf_counter() - start
+    return out
+
+
+TASKS = {"train": (train, TRAIN_DEFAULTS), "degradation": (degradation, DEGRADATION_DEFAULTS)}
+
+
+def defaults(task: str) -> dict:
+    """A copy of the default config of ``task`` (``"train"`` or ``"degradation"``)."""
+    if task not in TASKS:
+        raise ValueError(f"task: {task!r} is not allowed; expected one of {', '.join(TASKS)}")
+    return dict(TASKS[task][1])
+
+
+def run(task: str, config: dict | None = None) -> dict:
+    """Dispatch by name: the single door the browser worker knocks on."""
+    if task not in TASKS:
+        raise ValueError(f"task: {task!r} is not allowed; expected one of {', '.join(TASKS)}")
+    return TASKS[task][0](config)

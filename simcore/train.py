@@ -1,0 +1,172 @@
+"""Training that streams: ``train(config)`` is a generator yielding one record per epoch.
+
+Epoch 0 is the network at initialisation; epochs 1..E follow each pass over the training set.
+A record holds train/test loss and accuracy (measured in evaluation mode over the whole split;
+at epoch 0 the BN running statistics are first set from the training set), ``batch_loss`` (the
+mean mini-batch loss the optimiser saw in the epoch, in training mode), the last learning rate, the mean norm of ∂L/∂W per weight layer over the epoch (input to output),
+the elapsed seconds and a ``status``: ``"running"`` until the last record, which says
+``"done"`` or ``"diverged"``. Divergence — a non-finite loss or parameter, or a mean batch loss
+above ``diverge_factor`` times its initial value — ends the run quietly after that record; no
+floating-point warnings escape.
+
+The same config gives the same numbers, bit for bit (``elapsed`` aside): the data, the
+initial weights and the mini-batch order each come from their own seeded generator.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, fields
+from typing import Iterator
+
+import numpy as np
+
+from . import data as _data
+from .losses import LOSSES
+from .nets import NetConfig, Network
+from .optim import learning_rate, make_optimizer
+
+
+@dataclass
+class TrainConfig:
+    # data
+    dataset: str = "spirals"
+    n: int = 1000
+    noise: float = 0.05
+    test_fraction: float = 0.2
+    # network (see NetConfig)
+    kind: str = "residual"
+    depth: int = 8
+    width: int = 32
+    layout: str = "post"
+    bottleneck: bool = False
+    norm: bool = True
+    activation: str = "relu"
+    init: str = "he_normal"
+    zero_init: bool = False
+    alpha: float = 1.0
+    carry_bias: float = -2.0
+    growth: int = 8
+    dense_layers: int = 4
+    # optimisation
+    loss: str = "cross_entropy"
+    optimizer: str = "momentum"
+    lr: float = 0.05
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "cosine"
+    warmup: float = 0.0
+    step_size: int = 30
+    gamma: float = 0.1
+    epochs: int = 30
+    batch_size: int = 64
+    diverge_factor: float = 1e3
+    seed: int = 0
+
+    def net_config(self, d_in: int, n_classes: int) -> NetConfig:
+        names = {f.name for f in fields(NetConfig)}
+        kw = {k: v for k, v in asdict(self).items() if k in names}
+        return NetConfig(**{**kw, "d_in": d_in, "n_classes": n_classes})
+
+
+def evaluate(net: Network, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy") -> tuple[float, float]:
+    """(mean loss, accuracy) of ``net`` on ``(X, y)`` in evaluation mode; (nan, nan) if empty."""
+    if len(y) == 0:
+        return float("nan"), float("nan")
+    Z = net.forward(X, train=False)
+    return _loss(loss, Z, y)[0], float((Z.argmax(axis=1) == y).mean())
+
+
+def _loss(name: str, Z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    if name == "mse":
+        return LOSSES["mse"](Z, np.eye(Z.shape[1])[y])
+    return LOSSES[name](Z, y)
+
+
+def train(config: TrainConfig | dict) -> Iterator[dict]:
+    """Yield one record per epoch (0 = initialisation); see the module docstring."""
+    cfg = config if isinstance(config, TrainConfig) else TrainConfig(**config)
+    start = time.perf_counter()
+    ds = _data.load(cfg.dataset, n=cfg.n, noise=cfg.noise, seed=cfg.seed,
+                    test_fraction=cfg.test_fraction)
+    Xtr, ytr, Xte, yte = ds["X_train"], ds["y_train"], ds["X_test"], ds["y_test"]
+    net = Network(cfg.net_config(ds["n_features"], ds["n_classes"]))
+    opt = make_optimizer(cfg.optimizer, cfg.lr, cfg.momentum, cfg.weight_decay)
+    order_rng = np.random.default_rng([cfg.seed, 1])
+    n = len(ytr)
+    bs = min(cfg.batch_size, n)
+    steps = -(-n // bs)
+    weights = net.weight_layers()
+
+    with np.errstate(all="ignore"):
+        # epoch 0: the initial network, BN running statistics set from the training set; its
+        # gradient norms are those of the full-batch gradient.
+        net.calibrate_bn(Xtr)
+        loss0, dZ = _loss(cfg.loss, net.forward(Xtr, train=True), ytr)
+        net.backward(dZ)
+        grad_norms = [np.linalg.norm(w.grads["W"]) for w in weights]
+        rec = _record(net, cfg, 0, Xtr, ytr, Xte, yte, 0.0, grad_norms, start)
+        rec["batch_loss"] = _finite(loss0)
+        ref = max(loss0, 1e-12) if np.isfinite(loss0) else 0.0
+        status = _check(rec["batch_loss"], ref, cfg.diverge_factor)
+        rec["status"] = status or ("running" if cfg.epochs > 0 else "done")
+        yield rec
+        if rec["status"] != "running":
+            return
+
+        step = 0
+        for epoch in range(1, cfg.epochs + 1):
+            perm = order_rng.permutation(n)
+            sums = np.zeros(len(weights))
+            batch_losses = 0.0
+            lr = cfg.lr
+            bad = False
+            for s in range(steps):
+                idx = perm[s * bs:(s + 1) * bs]
+                lr = learning_rate(step, steps, cfg.epochs, cfg.lr, cfg.schedule, cfg.warmup,
+                                   cfg.step_size, cfg.gamma)
+                opt.lr = lr
+                batch_loss, dZ = _loss(cfg.loss, net.forward(Xtr[idx], train=True), ytr[idx])
+                if not np.isfinite(batch_loss):
+                    bad = True
+                    break
+                batch_losses += batch_loss
+                net.backward(dZ)
+                sums += [np.linalg.norm(w.grads["W"]) for w in weights]
+                opt.step(net)
+                step += 1
+            rec = _record(net, cfg, epoch, Xtr, ytr, Xte, yte, lr, list(sums / steps), start)
+            rec["batch_loss"] = None if bad else _finite(batch_losses / steps)
+            status = _check(rec["batch_loss"], ref, cfg.diverge_factor)
+            if status is None and not all(np.isfinite(v).all() for v in net.params.values()):
+                status = "diverged"
+            rec["status"] = status or ("done" if epoch == cfg.epochs else "running")
+            yield rec
+            if rec["status"] != "running":
+                return
+
+
+def _check(train_loss: float | None, ref: float, factor: float) -> str | None:
+    if train_loss is None or train_loss > factor * ref:
+        return "diverged"
+    return None
+
+
+def _finite(x: float) -> float | None:
+    """JSON has no NaN/inf: report them as ``None``."""
+    return float(x) if np.isfinite(x) else None
+
+
+def _record(net, cfg, epoch, Xtr, ytr, Xte, yte, lr, grad_norms, start) -> dict:
+    tr_loss, tr_acc = evaluate(net, Xtr, ytr, cfg.loss)
+    te_loss, te_acc = evaluate(net, Xte, yte, cfg.loss)
+    return {
+        "epoch": epoch,
+        "train_loss": _finite(tr_loss),
+        "train_acc": tr_acc,
+        "test_loss": _finite(te_loss),
+        "test_acc": _finite(te_acc),
+        "lr": float(lr),
+        "grad_norms": [_finite(g) for g in grad_norms],
+        "elapsed": time.perf_counter() - start,
+    }

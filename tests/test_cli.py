@@ -1,0 +1,68 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from simcore import api
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "simcore", *args], capture_output=True, text=True)
+
+
+def test_train_json_equals_api():
+    args = ["train", "--kind", "plain", "--depth", "6", "--width", "8", "--n", "100",
+            "--epochs", "2", "--batch-size", "25", "--seed", "1", "--json"]
+    out = cli(*args)
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    ref = api.train(dict(kind="plain", depth=6, width=8, n=100, epochs=2, batch_size=25, seed=1))
+    strip = lambda h: [{k: v for k, v in r.items() if k != "elapsed"} for r in h]  # noqa: E731
+    assert strip(res["history"]) == strip(ref["history"])
+
+
+def test_train_text_streams_epochs():
+    out = cli("train", "--depth", "4", "--n", "100", "--epochs", "3", "--batch_size", "50")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert lines[0].startswith("training residual-4")
+    assert [ln.split()[1] for ln in lines[1:]] == ["0", "1", "2", "3"]
+    assert lines[-1].endswith("done")
+
+
+def test_degradation_lists_and_text():
+    out = cli("degradation", "--depths", "4,6", "--n", "100", "--epochs", "1", "--width", "8")
+    assert out.returncode == 0, out.stderr
+    assert "depth" in out.stdout and "residual" in out.stdout
+    assert len([ln for ln in out.stdout.splitlines() if ln.strip().startswith(("4 ", "6 "))]) == 2
+
+
+@pytest.mark.parametrize("args,option", [
+    (["train", "--depth", "abc"], "--depth"),
+    (["train", "--depth", "9"], "--depth"),
+    (["train", "--lr", "nan"], "--lr"),
+    (["train", "--lr", "-1"], "--lr"),
+    (["train", "--kind", "wide"], "--kind"),
+    (["train", "--norm", "maybe"], "--norm"),
+    (["train", "--batch-size", "0"], "--batch-size"),
+    (["train", "--width", "1e9"], "--width"),
+    (["degradation", "--depths", "8,4"], "--depths"),
+    (["degradation", "--depths", "4,x"], "--depths"),
+    (["train", "--bogus", "1"], "--bogus"),
+    (["fly"], "fly"),
+])
+def test_bad_input_exits_2_with_one_line(args, option):
+    out = cli(*args)
+    assert out.returncode == 2
+    err = out.stderr.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert option in err, err
+    assert err.startswith("simcore: error:")
+
+
+def test_help_lists_fields():
+    out = cli("train", "--help")
+    assert out.returncode == 0
+    for field in api.TRAIN_DEFAULTS:
+        assert f"--{field.replace('_', '-')}" in out.stdout
