@@ -27,3 +27,4 @@ ensure_installed() {
   fi
   echo "$want" > "$stamp"
 }
+export NO_MKDOCS_2_WARNING=1

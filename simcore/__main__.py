@@ -51,13 +51,13 @@ def _parse_value(field: str, text: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="simcore", description="Train plain and residual networks with NumPy; "
+    parser = _Parser(prog="simcore", allow_abbrev=False, description="Train plain and residual networks with NumPy; "
                      "the same simcore.api the site's browser simulations call.")
     sub = parser.add_subparsers(dest="task", metavar="{train,degradation}")
     helps = {"train": "train one network, one line per epoch",
              "degradation": "plain vs residual training error across depths"}
     for task, (_, defaults) in api.TASKS.items():
-        p = sub.add_parser(task, help=helps[task], description=helps[task])
+        p = sub.add_parser(task, help=helps[task], description=helps[task], allow_abbrev=False)
         p.error = parser.error  # type: ignore[method-assign]
         p.add_argument("--json", action="store_true", help="print one JSON object")
         for field, default in defaults.items():

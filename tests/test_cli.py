@@ -51,6 +51,18 @@ def test_degradation_lists_and_text():
     (["degradation", "--depths", "4,x"], "--depths"),
     (["train", "--bogus", "1"], "--bogus"),
     (["fly"], "fly"),
+    (["train", "--epochs", "-1"], "--epochs"),
+    (["train", "--epochs", "1e9"], "--epochs"),
+    (["train", "--n", "5"], "--n"),
+    (["train", "--dataset", "mnist"], "--dataset"),
+    (["train", "--activation", "swish"], "--activation"),
+    (["train", "--optimizer", "rmsprop"], "--optimizer"),
+    (["train", "--noise", "inf"], "--noise"),
+    (["train", "--seed", "-3"], "--seed"),
+    (["train", "--warmup", "50", "--epochs", "10"], "--warmup"),
+    (["train", "--depths", "4,8"], "--depths"),
+    (["degradation", "--depths", ""], "--depths"),
+    (["degradation", "--depth", "8"], "--depth"),
 ])
 def test_bad_input_exits_2_with_one_line(args, option):
     out = cli(*args)

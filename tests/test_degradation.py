@@ -1,0 +1,52 @@
+"""The degradation contract: deeper plain nets train worse; residual nets do not.
+
+The fast test runs a reduced configuration on every test run; the slow test runs the default
+experiment exactly as `python -m simcore degradation --json` does, for seeds 0, 1 and 2.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from simcore import api
+
+FAST = {"n": 400, "width": 16, "depths": [4, 24], "epochs": 60, "batch_size": 32}
+
+
+def assert_contract(res: dict, seed: int) -> None:
+    depths = res["depths"]
+    plain, resid = res["plain_train_error"], res["residual_train_error"]
+    assert depths == sorted(depths) and all(isinstance(d, int) for d in depths)
+    assert len(plain) == len(resid) == len(depths)
+    assert all(0.0 <= e <= 1.0 for e in plain + resid)
+    msg = f"seed {seed}: plain {plain}, residual {resid}"
+    assert plain[-1] >= plain[0] + 0.05, "deepest plain net not 5 points worse than shallowest; " + msg
+    assert resid[-1] <= resid[0] + 0.01, "deepest residual net worse than shallowest; " + msg
+    assert resid[-1] < plain[-1], "deepest residual net not better than deepest plain; " + msg
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_degradation_contract_fast(seed):
+    assert_contract(api.degradation({**FAST, "seed": seed}), seed)
+
+
+def _cli(seed: int) -> dict:
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-m", "simcore", "degradation", "--json", "--seed",
+                          str(seed)], capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout)
+
+
+@pytest.mark.slow
+def test_degradation_contract_default_cli():
+    """The default experiment through the CLI, seeds 0-2 (two at a time, one BLAS thread each)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(_cli, [0, 1, 2]))
+    for seed, res in enumerate(results):
+        assert res["depths"] == [4, 8, 16, 32, 56]
+        assert set(res) >= {"depths", "plain_train_error", "residual_train_error"}
+        assert_contract(res, seed)
