@@ -28,7 +28,7 @@ def fields_table() -> str:
     rows = ["| field | allowed | `train` default | `degradation` default |",
             "|---|---|---|---|"]
     for field, (kind, allowed) in api.FIELDS.items():
-        rows.append(f"| `{field}` | {api._describe(kind, allowed)} | "
+        rows.append(f"| `{field}` | {api.describe(kind, allowed)} | "
                     f"{_fmt(api.TRAIN_DEFAULTS.get(field))} | "
                     f"{_fmt(api.DEGRADATION_DEFAULTS.get(field))} |")
     return "\n".join(rows)

@@ -46,7 +46,7 @@ def _parse_value(field: str, text: str):
             raise ValueError
     except ValueError:
         raise ValueError(f"{field}: {text!r} is not allowed; expected "
-                         f"{api._describe(kind, api.FIELDS[field][1])}") from None
+                         f"{api.describe(kind, api.FIELDS[field][1])}") from None
     return text
 
 
@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
             shown = ",".join(map(str, default)) if isinstance(default, list) else default
             names = dict.fromkeys([f"--{field.replace('_', '-')}", f"--{field}"])
             p.add_argument(*names, dest=field, default=None,
-                           metavar=kind.upper(), help=f"{api._describe(kind, allowed)} "
+                           metavar=kind.upper(), help=f"{api.describe(kind, allowed)} "
                            f"(default: {shown})".replace("%", "%%"))
     return parser
 

@@ -74,7 +74,8 @@ DEGRADATION_DEFAULTS: dict = {
 }
 
 
-def _describe(kind: str, allowed) -> str:
+def describe(kind: str, allowed) -> str:
+    """What a field of this kind accepts, in words ("an integer in [3, 128]")."""
     if kind == "choice":
         return "one of " + ", ".join(allowed)
     if kind == "bool":
@@ -86,7 +87,7 @@ def _describe(kind: str, allowed) -> str:
 
 def _bad(field: str, value, kind: str, allowed, why: str = "") -> ValueError:
     extra = f" ({why})" if why else ""
-    return ValueError(f"{field}: {value!r} is not allowed{extra}; expected {_describe(kind, allowed)}")
+    return ValueError(f"{field}: {value!r} is not allowed{extra}; expected {describe(kind, allowed)}")
 
 
 def _check_number(field: str, value, kind: str, allowed):
@@ -143,12 +144,10 @@ def validate(config: dict | None, defaults: dict) -> dict:
     if cfg["dataset"] == "digits" and cfg["n"] > 1797:
         raise ValueError(f"n: {cfg['n']} is not allowed (digits has 1797 samples); "
                          "expected an integer in [20, 1797]")
-    for depth in cfg.get("depths", [cfg.get("depth")]):
-        kinds = [cfg["kind"]] if "kind" in cfg else ["plain", "residual"]
-        for kind in kinds:
-            net = NetConfig(**{k: v for k, v in cfg.items() if k in NetConfig.__dataclass_fields__
-                               and k not in ("depth", "kind")}, depth=depth, kind=kind)
-            check_depth(net)
+    net_fields = {k: v for k, v in cfg.items() if k in NetConfig.__dataclass_fields__}
+    for kind in [cfg["kind"]] if "kind" in cfg else ["plain", "residual"]:
+        for depth in cfg["depths"] if "depths" in cfg else [cfg["depth"]]:
+            check_depth(NetConfig(**{**net_fields, "kind": kind, "depth": depth}))
     if cfg["warmup"] > cfg["epochs"]:
         raise ValueError(f"warmup: {cfg['warmup']} is not allowed (longer than epochs="
                          f"{cfg['epochs']}); expected a number in [0, {cfg['epochs']}]")

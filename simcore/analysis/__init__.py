@@ -1,0 +1,1 @@
+"""Analyses: pure functions of a network and data (they read, they never mutate)."""
