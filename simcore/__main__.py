@@ -53,9 +53,10 @@ def _parse_value(field: str, text: str):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="simcore", allow_abbrev=False, description="Train plain and residual networks with NumPy; "
                      "the same simcore.api the site's browser simulations call.")
-    sub = parser.add_subparsers(dest="task", metavar="{train,degradation}")
+    sub = parser.add_subparsers(dest="task", metavar="{" + ",".join(api.TASKS) + "}")
     helps = {"train": "train one network, one line per epoch",
-             "degradation": "plain vs residual training error across depths"}
+             "degradation": "plain vs residual training error across depths",
+             "gradflow": "gradient norms per block, plain vs residual, and the Jacobian"}
     for task, (_, defaults) in api.TASKS.items():
         p = sub.add_parser(task, help=helps[task], description=helps[task], allow_abbrev=False)
         p.error = parser.error  # type: ignore[method-assign]
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        _print_degradation(result)
+        PRINTERS[args.task](result)
     return 0
 
 
@@ -121,6 +122,24 @@ def _print_degradation(res: dict) -> None:
         print(f"{d:>6}  {100 * p:7.1f}%{flag(res['plain_status'][i])}  "
               f"{100 * r:7.1f}%{flag(res['residual_status'][i])}")
     print(f"({res['elapsed']:.1f} s)")
+
+
+
+def _print_gradflow(res: dict) -> None:
+    cfg = res["config"]
+    when = "after training" if cfg["epochs"] else "at initialisation"
+    print(f"|dL/dx_l| per block boundary {when} (depth {cfg['depth']}, width {cfg['width']}, "
+          f"{cfg['layout']}-activation, norm {'on' if cfg['norm'] else 'off'})")
+    print(f"{'boundary':>8}  {'plain':>10}  {'residual':>10}")
+    p, r = res["plain"]["final"]["grad_x"], res["residual"]["final"]["grad_x"]
+    for i, (a, b) in enumerate(zip(p, r)):
+        print(f"{i:>8}  {a:10.3e}  {b:10.3e}")
+    for kind in ("plain", "residual"):
+        sv = [s for row in res[kind]["jacobian_singular_values"] for s in row]
+        print(f"{kind}: Jacobian singular values in [{min(sv):.3g}, {max(sv):.3g}]")
+
+
+PRINTERS = {"degradation": _print_degradation, "gradflow": _print_gradflow}
 
 
 if __name__ == "__main__":

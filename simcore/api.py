@@ -24,6 +24,7 @@ from .nets import KINDS, NetConfig, check_depth
 from .optim import OPTIMIZERS, SCHEDULES
 from .train import TrainConfig
 from .train import train as _train
+from .train import train_network
 
 # field -> (type, allowed): allowed is (lo, hi) for numbers, a tuple of names for choices.
 FIELDS: dict[str, tuple[str, object]] = {
@@ -58,6 +59,7 @@ FIELDS: dict[str, tuple[str, object]] = {
     "batch_size": ("int", (1, 5000)),
     "diverge_factor": ("float", (2.0, 1e9)),
     "seed": ("int", (0, 2**32 - 1)),
+    "samples": ("int", (1, 32)),
 }
 MAX_DEPTHS = 8
 
@@ -196,11 +198,49 @@ def degradation(config: dict | None = None) -> dict:
     return out
 
 
-TASKS = {"train": (train, TRAIN_DEFAULTS), "degradation": (degradation, DEGRADATION_DEFAULTS)}
+GRADFLOW_DEFAULTS: dict = {
+    **{k: v for k, v in TRAIN_DEFAULTS.items() if k != "kind"},
+    "depth": 20, "epochs": 0, "samples": 8,
+}
+
+
+def gradflow(config: dict | None = None) -> dict:
+    """Gradient propagation in plain vs residual nets with otherwise equal settings.
+
+    For each kind: ``init`` and ``final`` (after ``epochs`` of training; equal to ``init`` when
+    ``epochs`` is 0) hold per-boundary ``signal`` and ``grad_x`` norms, per-layer ``grad_w``
+    norms and the ``loss`` on the training split; ``decomposition`` splits ∂L/∂x_l into the
+    highway and residual terms (exact for pre-activation); ``jacobian_singular_values`` has
+    one descending list per sample; ``grad_norms`` is the per-epoch training record.
+    """
+    from .analysis import gradflow as gf
+
+    cfg = validate(config, GRADFLOW_DEFAULTS)
+    out: dict = {"config": cfg}
+    for kind in ("plain", "residual"):
+        run = {k: v for k, v in cfg.items() if k != "samples"}
+        init = final = None
+        grad_norms = []
+        for rec, net, ds in train_network(TrainConfig(**run, kind=kind)):
+            X, y = ds["X_train"], ds["y_train"]
+            if init is None:
+                init = gf.stream(net, X, y)
+            grad_norms.append(rec["grad_norms"])
+        final = gf.stream(net, X, y) if cfg["epochs"] else init
+        out[kind] = {
+            "init": init, "final": final, "status": rec["status"], "grad_norms": grad_norms,
+            "decomposition": gf.decomposition(net, X, y),
+            "jacobian_singular_values": gf.jacobian_singular_values(net, X, cfg["samples"]),
+        }
+    return out
+
+
+TASKS = {"train": (train, TRAIN_DEFAULTS), "degradation": (degradation, DEGRADATION_DEFAULTS),
+         "gradflow": (gradflow, GRADFLOW_DEFAULTS)}
 
 
 def defaults(task: str) -> dict:
-    """A copy of the default config of ``task`` (``"train"`` or ``"degradation"``)."""
+    """A copy of the default config of ``task`` (a key of :data:`TASKS`)."""
     if task not in TASKS:
         raise ValueError(f"task: {task!r} is not allowed; expected one of {', '.join(TASKS)}")
     return dict(TASKS[task][1])

@@ -85,6 +85,14 @@ def _loss(name: str, Z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
 
 def train(config: TrainConfig | dict) -> Iterator[dict]:
     """Yield one record per epoch (0 = initialisation); see the module docstring."""
+    for record, _, _ in train_network(config):
+        yield record
+
+
+def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, dict]]:
+    """Like :func:`train`, but yield ``(record, net, data)``: the live network after each
+    epoch and the data split, for analyses that measure a network during training.
+    The network keeps changing as the generator advances; copy it to keep a snapshot."""
     cfg = config if isinstance(config, TrainConfig) else TrainConfig(**config)
     start = time.perf_counter()
     ds = _data.load(cfg.dataset, n=cfg.n, noise=cfg.noise, seed=cfg.seed,
@@ -110,7 +118,7 @@ def train(config: TrainConfig | dict) -> Iterator[dict]:
         ref = max(loss0, 1e-12) if np.isfinite(loss0) else 0.0
         status = _check(rec["batch_loss"], ref, cfg.diverge_factor)
         rec["status"] = status or ("running" if cfg.epochs > 0 else "done")
-        yield rec
+        yield rec, net, ds
         if rec["status"] != "running":
             return
 
@@ -141,7 +149,7 @@ def train(config: TrainConfig | dict) -> Iterator[dict]:
             if status is None and not all(np.isfinite(v).all() for v in net.params.values()):
                 status = "diverged"
             rec["status"] = status or ("done" if epoch == cfg.epochs else "running")
-            yield rec
+            yield rec, net, ds
             if rec["status"] != "running":
                 return
 

@@ -109,3 +109,19 @@ def test_degradation_small_shape():
     assert len(res["plain_curves"][0]) == FAST["epochs"] + 1
     assert not any(isinstance(v, float) and math.isnan(v) for v in res["plain_train_error"])
     json.dumps(res, allow_nan=False)
+
+
+def test_gradflow_plain_vs_residual():
+    res = api.gradflow({"depth": 12, "width": 8, "n": 100, "norm": False, "layout": "pre",
+                        "samples": 2, "epochs": 1, "batch_size": 25})
+    json.dumps(res, allow_nan=False)
+    for kind in ("plain", "residual"):
+        r = res[kind]
+        assert len(r["init"]["grad_x"]) == 12 // 2  # 5 blocks -> 6 boundaries
+        assert len(r["init"]["grad_w"]) == 12
+        assert len(r["jacobian_singular_values"]) == 2 and len(r["jacobian_singular_values"][0]) == 8
+        assert len(r["grad_norms"]) == 2  # epoch 0 and epoch 1
+        assert r["final"] != r["init"]
+    assert res["residual"]["decomposition"]["exact"] and not res["plain"]["decomposition"]["exact"]
+    with pytest.raises(ValueError, match="^samples: 99"):
+        api.gradflow({"samples": 99})
