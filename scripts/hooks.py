@@ -25,12 +25,12 @@ def _fmt(v) -> str:
 
 def fields_table() -> str:
     """Every config field of simcore.api: what it accepts and its defaults per task."""
-    rows = ["| field | allowed | `train` default | `degradation` default |",
-            "|---|---|---|---|"]
+    tasks = list(api.TASKS)
+    rows = ["| field | allowed | " + " | ".join(f"`{t}` default" for t in tasks) + " |",
+            "|---|---|" + "---|" * len(tasks)]
     for field, (kind, allowed) in api.FIELDS.items():
-        rows.append(f"| `{field}` | {api.describe(kind, allowed)} | "
-                    f"{_fmt(api.TRAIN_DEFAULTS.get(field))} | "
-                    f"{_fmt(api.DEGRADATION_DEFAULTS.get(field))} |")
+        defaults = " | ".join(_fmt(api.TASKS[t][1].get(field)) for t in tasks)
+        rows.append(f"| `{field}` | {api.describe(kind, allowed)} | {defaults} |")
     return "\n".join(rows)
 
 
