@@ -54,11 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="simcore", allow_abbrev=False, description="Train plain and residual networks with NumPy; "
                      "the same simcore.api the site's browser simulations call.")
     sub = parser.add_subparsers(dest="task", metavar="{" + ",".join(api.TASKS) + "}")
-    helps = {"train": "train one network, one line per epoch",
-             "degradation": "plain vs residual training error across depths",
-             "gradflow": "gradient norms per block, plain vs residual, and the Jacobian"}
     for task, (_, defaults) in api.TASKS.items():
-        p = sub.add_parser(task, help=helps[task], description=helps[task], allow_abbrev=False)
+        p = sub.add_parser(task, help=api.HELP[task], description=api.HELP[task],
+                           allow_abbrev=False)
         p.error = parser.error  # type: ignore[method-assign]
         p.add_argument("--json", action="store_true", help="print one JSON object")
         for field, default in defaults.items():
@@ -109,37 +107,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        PRINTERS[args.task](result)
+        print(api.TEXT[args.task](result) if args.task in api.TEXT else _degradation_text(result))
     return 0
 
 
-def _print_degradation(res: dict) -> None:
-    print("training error after the last epoch (lower is better)")
-    print(f"{'depth':>6}  {'plain':>8}  {'residual':>8}")
+def _degradation_text(res: dict) -> str:
+    def flag(status):
+        return "" if status == "done" else f" ({status})"
+
+    lines = ["training error after the last epoch (lower is better)",
+             f"{'depth':>6}  {'plain':>8}  {'residual':>8}"]
     for i, d in enumerate(res["depths"]):
         p, r = res["plain_train_error"][i], res["residual_train_error"][i]
-        flag = lambda s: "" if s == "done" else f" ({s})"  # noqa: E731
-        print(f"{d:>6}  {100 * p:7.1f}%{flag(res['plain_status'][i])}  "
-              f"{100 * r:7.1f}%{flag(res['residual_status'][i])}")
-    print(f"({res['elapsed']:.1f} s)")
+        lines.append(f"{d:>6}  {100 * p:7.1f}%{flag(res['plain_status'][i])}  "
+                     f"{100 * r:7.1f}%{flag(res['residual_status'][i])}")
+    lines.append(f"({res['elapsed']:.1f} s)")
+    return "\n".join(lines)
 
-
-
-def _print_gradflow(res: dict) -> None:
-    cfg = res["config"]
-    when = "after training" if cfg["epochs"] else "at initialisation"
-    print(f"|dL/dx_l| per block boundary {when} (depth {cfg['depth']}, width {cfg['width']}, "
-          f"{cfg['layout']}-activation, norm {'on' if cfg['norm'] else 'off'})")
-    print(f"{'boundary':>8}  {'plain':>10}  {'residual':>10}")
-    p, r = res["plain"]["final"]["grad_x"], res["residual"]["final"]["grad_x"]
-    for i, (a, b) in enumerate(zip(p, r)):
-        print(f"{i:>8}  {a:10.3e}  {b:10.3e}")
-    for kind in ("plain", "residual"):
-        sv = [s for row in res[kind]["jacobian_singular_values"] for s in row]
-        print(f"{kind}: Jacobian singular values in [{min(sv):.3g}, {max(sv):.3g}]")
-
-
-PRINTERS = {"degradation": _print_degradation, "gradflow": _print_gradflow}
 
 
 if __name__ == "__main__":

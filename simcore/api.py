@@ -18,13 +18,13 @@ from dataclasses import asdict
 from typing import Iterator
 
 from . import data as _data
+from .analysis import gradflow as _gradflow
 from .init import SCHEMES
 from .layers import ACTIVATIONS
 from .nets import KINDS, NetConfig, check_depth
 from .optim import OPTIMIZERS, SCHEDULES
 from .train import TrainConfig
 from .train import train as _train
-from .train import train_network
 
 # field -> (type, allowed): allowed is (lo, hi) for numbers, a tuple of names for choices.
 FIELDS: dict[str, tuple[str, object]] = {
@@ -59,7 +59,6 @@ FIELDS: dict[str, tuple[str, object]] = {
     "batch_size": ("int", (1, 5000)),
     "diverge_factor": ("float", (2.0, 1e9)),
     "seed": ("int", (0, 2**32 - 1)),
-    "samples": ("int", (1, 32)),
 }
 MAX_DEPTHS = 8
 
@@ -140,9 +139,6 @@ def validate(config: dict | None, defaults: dict) -> dict:
     if unknown:
         raise ValueError(f"{unknown[0]}: unknown field; allowed fields are {', '.join(defaults)}")
     cfg = {k: validate_field(k, config.get(k, v)) for k, v in defaults.items()}
-    if cfg["batch_size"] > cfg["n"]:
-        raise ValueError(f"batch_size: {cfg['batch_size']} is not allowed (larger than n={cfg['n']}); "
-                         f"expected an integer in [1, {cfg['n']}]")
     if cfg["dataset"] == "digits" and cfg["n"] > 1797:
         raise ValueError(f"n: {cfg['n']} is not allowed (digits has 1797 samples); "
                          "expected an integer in [20, 1797]")
@@ -198,45 +194,31 @@ def degradation(config: dict | None = None) -> dict:
     return out
 
 
-GRADFLOW_DEFAULTS: dict = {
-    **{k: v for k, v in TRAIN_DEFAULTS.items() if k != "kind"},
-    "depth": 20, "epochs": 0, "samples": 8,
-}
+TASKS: dict = {"train": (train, TRAIN_DEFAULTS), "degradation": (degradation, DEGRADATION_DEFAULTS)}
+HELP: dict = {"train": "train one network, one line per epoch",
+              "degradation": "plain vs residual training error across depths"}
+TEXT: dict = {}
+
+# Analyses: each module declares NAME, HELP, DEFAULTS, FIELDS (its new fields, same format as
+# FIELDS above), task(cfg) -> plain dict (cfg already validated) and text(result) -> str.
+ANALYSES = (_gradflow,)
 
 
-def gradflow(config: dict | None = None) -> dict:
-    """Gradient propagation in plain vs residual nets with otherwise equal settings.
+def _register(module) -> None:
+    def entry(config: dict | None = None) -> dict:
+        return module.task(validate(config, module.DEFAULTS))
 
-    For each kind: ``init`` and ``final`` (after ``epochs`` of training; equal to ``init`` when
-    ``epochs`` is 0) hold per-boundary ``signal`` and ``grad_x`` norms, per-layer ``grad_w``
-    norms and the ``loss`` on the training split; ``decomposition`` splits ∂L/∂x_l into the
-    highway and residual terms (exact for pre-activation); ``jacobian_singular_values`` has
-    one descending list per sample; ``grad_norms`` is the per-epoch training record.
-    """
-    from .analysis import gradflow as gf
-
-    cfg = validate(config, GRADFLOW_DEFAULTS)
-    out: dict = {"config": cfg}
-    for kind in ("plain", "residual"):
-        run = {k: v for k, v in cfg.items() if k != "samples"}
-        init = final = None
-        grad_norms = []
-        for rec, net, ds in train_network(TrainConfig(**run, kind=kind)):
-            X, y = ds["X_train"], ds["y_train"]
-            if init is None:
-                init = gf.stream(net, X, y)
-            grad_norms.append(rec["grad_norms"])
-        final = gf.stream(net, X, y) if cfg["epochs"] else init
-        out[kind] = {
-            "init": init, "final": final, "status": rec["status"], "grad_norms": grad_norms,
-            "decomposition": gf.decomposition(net, X, y),
-            "jacobian_singular_values": gf.jacobian_singular_values(net, X, cfg["samples"]),
-        }
-    return out
+    entry.__name__ = module.NAME
+    entry.__doc__ = module.task.__doc__
+    FIELDS.update(module.FIELDS)
+    TASKS[module.NAME] = (entry, module.DEFAULTS)
+    HELP[module.NAME] = module.HELP
+    TEXT[module.NAME] = module.text
+    globals()[module.NAME] = entry
 
 
-TASKS = {"train": (train, TRAIN_DEFAULTS), "degradation": (degradation, DEGRADATION_DEFAULTS),
-         "gradflow": (gradflow, GRADFLOW_DEFAULTS)}
+for _module in ANALYSES:
+    _register(_module)
 
 
 def defaults(task: str) -> dict:

@@ -36,7 +36,6 @@ BAD = [
     ("train", {"noise": -0.1}, "noise", "out of range"),
     ("train", {"seed": -1}, "seed", "out of range"),
     ("train", {"batch_size": 0}, "batch_size", "out of range"),
-    ("train", {"batch_size": 200, "n": 100}, "batch_size", "larger than n=100"),
     ("train", {"dataset": "digits", "n": 3000}, "n", "digits has 1797"),
     ("train", {"warmup": 5, "epochs": 2}, "warmup", "longer than epochs"),
     ("train", {"kind": "residual", "bottleneck": True, "depth": 10}, "depth", "2 + 3·b"),
