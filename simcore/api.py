@@ -18,7 +18,7 @@ from dataclasses import asdict
 from typing import Iterator
 
 from . import data as _data
-from .analysis import gradflow as _gradflow
+from . import analysis as _analysis
 from .init import SCHEMES
 from .layers import ACTIVATIONS
 from .nets import KINDS, NetConfig, check_depth
@@ -199,9 +199,10 @@ HELP: dict = {"train": "train one network, one line per epoch",
               "degradation": "plain vs residual training error across depths"}
 TEXT: dict = {}
 
-# Analyses: each module declares NAME, HELP, DEFAULTS, FIELDS (its new fields, same format as
-# FIELDS above), task(cfg) -> plain dict (cfg already validated) and text(result) -> str.
-ANALYSES = (_gradflow,)
+# Analyses: every module of simcore.analysis that defines ``task`` is a task. It declares NAME,
+# HELP, DEFAULTS, FIELDS (its new fields, same format as FIELDS above), task(cfg) -> plain dict
+# (cfg already validated against DEFAULTS) and text(result) -> str for the CLI.
+ANALYSES = _analysis.task_modules()
 
 
 def _register(module) -> None:
