@@ -95,19 +95,22 @@ def closed_resnet(name, r=224):
     c_in = 64
     for i, n in enumerate(blocks):
         p = 64 * 2 ** i
+        area_in = side * side
         if i:
             side = down(side, 3, 2, 1)
         area = side * side
         if bottleneck:
             w, out = p * wpg // 64 * g, 4 * p
-            # first block reads c_in, the other n-1 read out; every block has a grouped 3×3
+            # first block reads c_in, the other n-1 read out; every block has a grouped 3×3.
+            # The stride sits in the 3×3, so the first block's 1×1 reduce runs at the input size.
             weights = (c_in + (n - 1) * out) * w + n * 9 * (w // g) * w + n * w * out
             params += weights + n * (bn(w) * 2 + bn(out))
+            macs += (weights - c_in * w) * area + c_in * w * area_in
         else:
             out = p
             weights = 9 * c_in * p + (2 * n - 1) * 9 * p * p
             params += weights + n * 2 * bn(p)
-        macs += weights * area
+            macs += weights * area
         if shortcuts and (i or c_in != out):                 # 1×1 projection + BN
             params += c_in * out + bn(out)
             macs += c_in * out * area
@@ -140,8 +143,13 @@ def closed_densenet(name, r=224):
     return params + bn(c) + c * 1000 + 1000, macs + c * 1000
 
 
+def depth_of(name):
+    """The trailing number of a name: 110 for "cifar_plain110"."""
+    return int(name[len(name.rstrip("0123456789")):])
+
+
 def closed_cifar(name, r=32):
-    n = (int(name.rstrip("0123456789")[len(name.rstrip("0123456789")):] or name[-3:].lstrip("nt")) - 2) // 6
+    n = (depth_of(name) - 2) // 6
     s1, s2 = r, down(r, 3, 2, 1)
     s3 = down(s2, 3, 2, 1)
     params = 9 * 3 * 16 + bn(16) + 64 * 10 + 10
@@ -249,11 +257,9 @@ def test_layer_table(name):
     assert rows[-1] == {**rows[-1], "stage": "fc", "block": None, "layer": "fc", "kind": "fc",
                         "output_shape": [10 if name.startswith("cifar") else 1000]}
     # the depth in the name counts the weight layers on the main path (not the projections)
-    digits = "".join(ch for ch in name.split("_")[-1 if name.startswith("cifar") else 0]
-                     if ch.isdigit())
     main = [r for r in rows if r["kind"] != "bn" and r["layer"] != "downsample"]
     if not name.startswith(("resnext", "wide")):
-        assert len(main) == int(digits)
+        assert len(main) == depth_of(name)
 
 
 def test_layer_rows_read_like_torchvision():
