@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import api
@@ -55,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "the same simcore.api the site's browser simulations call.")
     sub = parser.add_subparsers(dest="task", metavar="{" + ",".join(api.TASKS) + "}")
     for task, (_, defaults) in api.TASKS.items():
+        if task == "variants":
+            _variants_parser(sub)
+            continue
         p = sub.add_parser(task, help=api.HELP[task], description=api.HELP[task],
                            allow_abbrev=False)
         p.error = parser.error  # type: ignore[method-assign]
@@ -67,6 +71,52 @@ def build_parser() -> argparse.ArgumentParser:
                            metavar=kind.upper(), help=f"{api.describe(kind, allowed)} "
                            f"(default: {shown})".replace("%", "%%"))
     return parser
+
+
+def _variants_parser(sub) -> None:
+    from . import variants
+
+    p = sub.add_parser("variants", help=api.HELP["variants"], description=api.HELP["variants"]
+                       + ". MACs count convolution and fully connected multiply-accumulates; "
+                       "BN, ReLU, pooling and additions are not counted.", allow_abbrev=False)
+    p.add_argument("name", nargs="?", metavar="NAME", help="one of " + ", ".join(variants.NAMES))
+    p.add_argument("--list", action="store_true", help="list the names and exit")
+    p.add_argument("--resolution", metavar="INT", default=None,
+                   help="input side in pixels (default: 224; 32 for the CIFAR nets)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _variants_main(args) -> int:
+    from . import variants
+
+    if args.list:
+        print(json.dumps(list(variants.NAMES)) if args.json else "\n".join(variants.NAMES))
+        return 0
+    if args.name is None:
+        raise _Usage("variants: give a NAME or --list")
+    config: dict = {"name": args.name}
+    if args.resolution is not None:
+        config["resolution"] = _parse_int(args.resolution, "resolution")
+    res = api.variants(config)
+    if args.json:
+        print(json.dumps(res))
+        return 0
+    print(f"{res['name']} at {res['resolution']}×{res['resolution']}: "
+          f"{res['params']:,} parameters, {res['macs']:,} multiply-accumulates")
+    print(f"{'stage':<12} {'block':>5} {'layer':<14} {'output':<16} {'params':>12} {'MACs':>15}")
+    for r in res["layers"]:
+        block = "" if r["block"] is None else r["block"]
+        shape = "×".join(map(str, r["output_shape"]))
+        print(f"{r['stage']:<12} {block:>5} {r['layer']:<14} {shape:<16} {r['params']:>12,} "
+              f"{r['macs']:>15,}")
+    return 0
+
+
+def _parse_int(text: str, field: str):
+    try:
+        return int(text) if text.strip().lstrip("+-").isdigit() else float(text)
+    except ValueError:
+        raise ValueError(f"{field}: {text!r} is not allowed; expected an integer") from None
 
 
 def _print_epoch(rec: dict) -> None:
@@ -83,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.task is None:
             parser.print_help()
             return 2
+        if args.task == "variants":
+            return _variants_main(args)
         _, defaults = api.TASKS[args.task]
         config = {f: _parse_value(f, getattr(args, f)) for f in defaults
                   if getattr(args, f) is not None}
@@ -99,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except ValueError as exc:
         field = str(exc).split(":", 1)[0]
-        option = f"--{field.replace('_', '-')}" if field in api.FIELDS else field
+        option = f"--{field.replace('_', '-')}" if field in api.FIELDS or field == "resolution" \
+            else field
         print(f"simcore: error: {option}: {str(exc).split(':', 1)[1].strip()}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -126,5 +179,14 @@ def _degradation_text(res: dict) -> str:
 
 
 
+def run() -> int:
+    """Entry point of ``python -m simcore`` and the ``simcore`` script."""
+    try:
+        return main()
+    except BrokenPipeError:  # e.g. `simcore variants resnet50 | head`
+        sys.stdout = open(os.devnull, "w")
+        return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

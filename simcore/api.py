@@ -19,6 +19,7 @@ from typing import Iterator
 
 from . import data as _data
 from . import analysis as _analysis
+from . import variants as _variants
 from .init import SCHEMES
 from .layers import ACTIVATIONS
 from .nets import KINDS, NetConfig, check_depth
@@ -220,6 +221,30 @@ def _register(module) -> None:
 
 for _module in ANALYSES:
     _register(_module)
+
+
+VARIANTS_DEFAULTS: dict = {"name": "resnet50", "resolution": None}
+
+
+def variants(config: dict | None = None) -> dict:
+    """Exact parameters and multiply-accumulates of a real architecture, with its layer table.
+
+    ``{"name": one of simcore.variants.NAMES, "resolution": input side or None}`` (None: 224,
+    or 32 for the CIFAR nets) → ``{"name", "resolution", "params", "macs", "layers"}``.
+    """
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise ValueError(f"config: {config!r} is not allowed; expected an object of fields")
+    unknown = sorted(set(config) - set(VARIANTS_DEFAULTS))
+    if unknown:
+        raise ValueError(f"{unknown[0]}: unknown field; allowed fields are name, resolution")
+    cfg = {**VARIANTS_DEFAULTS, **config}
+    return _variants.count(cfg["name"], cfg["resolution"])
+
+
+TASKS["variants"] = (variants, VARIANTS_DEFAULTS)
+HELP["variants"] = "exact parameters and MACs of ResNet, ResNeXt, WRN, DenseNet and CIFAR nets"
 
 
 def defaults(task: str) -> dict:

@@ -78,3 +78,40 @@ def test_help_lists_fields():
     assert out.returncode == 0
     for field in api.TRAIN_DEFAULTS:
         assert f"--{field.replace('_', '-')}" in out.stdout
+
+
+def test_variants_contract():
+    out = cli("variants", "resnet50", "--json")
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    assert res["params"] == 25_557_032 and isinstance(res["macs"], int)
+    out = cli("variants", "resnet18", "--json", "--resolution", "224")
+    assert json.loads(out.stdout)["macs"] == 1_814_073_344
+    big = json.loads(cli("variants", "resnet18", "--json", "--resolution", "448").stdout)
+    assert big["macs"] > 3.9 * 1_814_073_344
+    names = cli("variants", "--list").stdout.split()
+    from simcore.variants import NAMES
+    assert names == list(NAMES)
+    assert {"resnet18", "resnet152", "resnext50_32x4d", "resnext101_32x8d", "wide_resnet50_2",
+            "densenet121", "densenet201", "cifar_resnet20", "cifar_resnet110", "plain18",
+            "plain34", "cifar_plain20", "cifar_plain110"} <= set(names)
+    text = cli("variants", "cifar_resnet20")
+    assert "269,722 parameters" in text.stdout
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["variants", "resnet9000"], "name: 'resnet9000'"),
+    (["variants", "resnet18", "--resolution", "7"], "--resolution: 7"),
+    (["variants", "resnet18", "--resolution", "x"], "--resolution: 'x'"),
+    (["variants"], "NAME or --list"),
+])
+def test_variants_bad_input(args, fragment):
+    out = cli(*args)
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert fragment in out.stderr
+
+
+def test_broken_pipe_is_quiet():
+    p = subprocess.run(f"{sys.executable} -m simcore variants resnet152 | head -n 2", shell=True,
+                       capture_output=True, text=True)
+    assert "Traceback" not in p.stderr and len(p.stdout.splitlines()) == 2
