@@ -34,7 +34,19 @@ def fields_table() -> str:
     return "\n".join(rows)
 
 
-GENERATORS = {"fields": fields_table}
+def variants_table() -> str:
+    """Parameters and MACs of every architecture simcore.variants counts, at its own resolution."""
+    from simcore import variants
+
+    rows = ["| network | input | parameters | multiply-accumulates |", "|---|---:|---:|---:|"]
+    for name in variants.NAMES:
+        c = variants.count(name)
+        rows.append(f"| `{name}` | {c['resolution']}×{c['resolution']} | {c['params']:,} | "
+                    f"{c['macs'] / 1e9:.3f} G |")
+    return "\n".join(rows)
+
+
+GENERATORS = {"fields": fields_table, "variants": variants_table}
 
 
 def render_markers(markdown: str) -> str:
