@@ -6,9 +6,22 @@ replaces it with Markdown produced from ``simcore.api``, so docs cannot drift fr
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 
 from simcore import api
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import build_wheel  # noqa: E402  (scripts/ sibling modules)
+import vendor_pyodide  # noqa: E402
+
+CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
+MODES = ("cdn", "self")
+_state: dict = {}
 
 MARKER = re.compile(r"^<!-- simcore:(\w+) -->$", re.M)
 
@@ -61,3 +74,60 @@ def render_markers(markdown: str) -> str:
 
 def on_page_markdown(markdown, page, config, files):
     return render_markers(markdown)
+
+
+# --- the browser runtime ------------------------------------------------------------------
+
+
+def on_config(config):
+    """Read the Pyodide pin and mode, build the simcore wheel, and hand the page its config.
+
+    ``extra.pyodide.version`` is the one place the Pyodide version lives; ``extra.pyodide.mode``
+    (``PYODIDE_MODE``: ``cdn`` by default, or ``self``) picks where the runtime comes from.
+    """
+    pyo = config["extra"].setdefault("pyodide", {})
+    version = str(pyo.get("version", ""))
+    mode = str(pyo.get("mode") or "cdn")
+    if mode not in MODES:
+        raise ValueError(f"PYODIDE_MODE: {mode!r} is not one of {', '.join(MODES)}")
+    if not re.fullmatch(r"\d+\.\d+\.\d+", version):
+        raise ValueError(f"extra.pyodide.version: {version!r} is not a version like 0.27.7")
+    tmp = Path(tempfile.mkdtemp(prefix="simcore-wheel-"))
+    wheel = build_wheel.build(tmp)
+    _state.update(wheel=wheel, sha256=build_wheel.sha256_of(wheel), mode=mode, version=version)
+    config["extra"]["sim"] = {
+        "pyodideVersion": version,
+        "mode": mode,
+        # relative to the site root; the page resolves them against its base URL
+        "indexURL": CDN.format(version=version) if mode == "cdn" else "assets/pyodide/",
+        "wheelURL": f"assets/simcore/{wheel.name}",
+        "wheelSha256": _state["sha256"],
+        "simcoreVersion": build_wheel.version(),
+    }
+    return config
+
+
+def on_post_build(config):
+    """Copy the wheel into the site; in ``self`` mode also the trimmed Pyodide, with simcore
+    added to its lock file so one ``loadPackage(["numpy", "simcore"])`` fetches both."""
+    site = Path(config["site_dir"])
+    wheel = _state["wheel"]
+    dest = site / "assets" / "simcore"
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(wheel, dest / wheel.name)
+    if _state["mode"] != "self":
+        return
+    dist = vendor_pyodide.vendor(_state["version"])
+    out = site / "assets" / "pyodide"
+    out.mkdir(parents=True, exist_ok=True)
+    for f in dist.iterdir():
+        if f.name != vendor_pyodide.STAMP and f.name != "pyodide-lock.json":
+            shutil.copy2(f, out / f.name)
+    shutil.copy2(wheel, out / wheel.name)
+    lock = json.loads((dist / "pyodide-lock.json").read_text())
+    lock["packages"]["simcore"] = {
+        "name": "simcore", "version": build_wheel.version(), "file_name": wheel.name,
+        "install_dir": "site", "package_type": "package", "sha256": _state["sha256"],
+        "imports": ["simcore"], "depends": ["numpy"], "unvendored_tests": False,
+    }
+    (out / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))

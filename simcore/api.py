@@ -154,9 +154,10 @@ def validate(config: dict | None, defaults: dict) -> dict:
 
 
 def train_stream(config: dict | None = None) -> Iterator[dict]:
-    """Validate ``config`` and yield one plain record per epoch (see ``simcore.train``)."""
+    """Validate ``config`` now (raising ``ValueError`` at once) and return a generator of
+    plain records, one per epoch (see ``simcore.train``); close it to stop early."""
     cfg = validate(config, TRAIN_DEFAULTS)
-    yield from _train(TrainConfig(**cfg))
+    return _train(TrainConfig(**cfg))
 
 
 def train(config: dict | None = None) -> dict:

@@ -37,7 +37,7 @@ def _class_sizes(n: int, classes: int) -> np.ndarray:
     if int(classes) != classes or classes < 1:
         raise ValueError(f"classes: {classes!r} is not a positive integer")
     n, classes = int(n), int(classes)
-    return np.array([n // classes + (k < n % classes) for k in range(classes)], dtype=np.int64)
+    return np.array([n // classes + (k < n % classes) for k in range(classes)], dtype=np.intp)  # intp: np.repeat wants the platform int (int32 on wasm32)
 
 
 def _labels(sizes: np.ndarray) -> np.ndarray:

@@ -1,0 +1,148 @@
+// The simulation worker: Pyodide, numpy and simcore live here, never on the page's main thread.
+// Messages in:  {id, type: "init", config} | {id, type: "run", task, config}
+//               {id, type: "stream-start", task, config} | {id, type: "stream-next", max, budgetMs}
+//               {id, type: "stream-stop"}
+// Messages out: {type: "progress", stage, done, total} | {id, type: "ready"}
+//               {id, type: "result", result} | {id, type: "epochs", records, done}
+//               {id, type: "error", message, field?}
+// Every value crosses the boundary as JSON text produced by Python's json module, so numbers
+// arrive exactly as simcore computed them and no Python proxy outlives a call.
+
+const GLUE = `
+import json
+from simcore import api
+
+_streams = {}
+
+def _error(exc):
+    text = str(exc)
+    field = text.split(":", 1)[0] if ":" in text else None
+    return json.dumps({"error": text, "field": field})
+
+def run_json(task, config_json):
+    try:
+        return json.dumps({"result": api.run(task, json.loads(config_json))}, allow_nan=False)
+    except ValueError as exc:
+        return _error(exc)
+
+def stream_start(sid, task, config_json):
+    if task != "train":
+        return _error(ValueError(f"task: {task!r} is not allowed; expected train"))
+    try:
+        _streams[sid] = api.train_stream(json.loads(config_json))
+    except ValueError as exc:
+        return _error(exc)
+    return json.dumps({"ok": True})
+
+def stream_next(sid, max_epochs, budget_s):
+    import time
+    gen = _streams.get(sid)
+    records, done, start = [], gen is None, time.perf_counter()
+    while not done and len(records) < max_epochs:
+        try:
+            records.append(next(gen))
+        except StopIteration:
+            done = True
+            break
+        if records[-1]["status"] != "running":
+            done = True
+        elif time.perf_counter() - start > budget_s:
+            break
+    if done:
+        _streams.pop(sid, None)
+    return json.dumps({"records": records, "done": done}, allow_nan=False)
+
+def stream_stop(sid):
+    gen = _streams.pop(sid, None)
+    if gen is not None:
+        gen.close()
+    return "{}"
+`;
+
+let booting = null;
+let py = null;
+
+function progress(stage, done, total) {
+  self.postMessage({ type: "progress", stage, done, total });
+}
+
+async function sha256Hex(buffer) {
+  const digest = await crypto.subtle.digest("SHA-256", buffer);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function boot(cfg) {
+  const total = 3;
+  progress("runtime", 0, total);
+  const { loadPyodide } = await import(cfg.indexURL + "pyodide.mjs");
+  const pyodide = await loadPyodide({ indexURL: cfg.indexURL });
+  progress("numpy", 1, total);
+  if (cfg.mode === "self") {
+    // The lock file must name exactly the wheel this page was built with.
+    const lock = await (await fetch(cfg.indexURL + "pyodide-lock.json", { cache: "no-cache" })).json();
+    const entry = lock.packages.simcore;
+    if (!entry || entry.sha256 !== cfg.wheelSha256) {
+      throw new Error("The simcore wheel on the server does not match this page (stale build); reload the page.");
+    }
+    await pyodide.loadPackage(["numpy"], { messageCallback: () => {} });
+    progress("simcore", 2, total);
+    await pyodide.loadPackage(["simcore"], { messageCallback: () => {} });
+  } else {
+    await pyodide.loadPackage(["numpy"], { messageCallback: () => {} });
+    progress("simcore", 2, total);
+    const response = await fetch(cfg.wheelURL, { cache: "no-cache" });
+    if (!response.ok) throw new Error(`Could not fetch the simcore wheel (${response.status}).`);
+    const buffer = await response.arrayBuffer();
+    if ((await sha256Hex(buffer)) !== cfg.wheelSha256) {
+      throw new Error("The simcore wheel on the server does not match this page (stale build); reload the page.");
+    }
+    pyodide.unpackArchive(buffer, "wheel");
+  }
+  const version = pyodide.runPython("import simcore; simcore.__version__");
+  if (version !== cfg.simcoreVersion) {
+    throw new Error(`simcore ${version} loaded, but this page expects ${cfg.simcoreVersion}; reload the page.`);
+  }
+  pyodide.runPython(GLUE);
+  const glue = (name) => pyodide.globals.get(name);
+  py = {
+    run: glue("run_json"),
+    start: glue("stream_start"),
+    next: glue("stream_next"),
+    stop: glue("stream_stop"),
+  };
+  progress("ready", total, total);
+}
+
+function reply(id, text, ok) {
+  const data = JSON.parse(text);
+  if (data.error) self.postMessage({ id, type: "error", message: data.error, field: data.field });
+  else ok(data);
+}
+
+self.onmessage = async (event) => {
+  const msg = event.data;
+  try {
+    if (msg.type === "init") {
+      booting = booting || boot(msg.config);
+      await booting;
+      self.postMessage({ id: msg.id, type: "ready" });
+      return;
+    }
+    await booting;
+    if (msg.type === "run") {
+      reply(msg.id, py.run(msg.task, JSON.stringify(msg.config)), (d) =>
+        self.postMessage({ id: msg.id, type: "result", result: d.result }));
+    } else if (msg.type === "stream-start") {
+      reply(msg.id, py.start(msg.sid, msg.task, JSON.stringify(msg.config)), () =>
+        self.postMessage({ id: msg.id, type: "result", result: null }));
+    } else if (msg.type === "stream-next") {
+      reply(msg.id, py.next(msg.sid, msg.max, msg.budgetMs / 1000), (d) =>
+        self.postMessage({ id: msg.id, type: "epochs", records: d.records, done: d.done }));
+    } else if (msg.type === "stream-stop") {
+      py.stop(msg.sid);
+      self.postMessage({ id: msg.id, type: "result", result: null });
+    }
+  } catch (err) {
+    self.postMessage({ id: msg.id, type: "error", message: String(err && err.message ? err.message : err) });
+  }
+};
