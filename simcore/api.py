@@ -60,6 +60,7 @@ FIELDS: dict[str, tuple[str, object]] = {
     "batch_size": ("int", (1, 5000)),
     "diverge_factor": ("float", (2.0, 1e9)),
     "seed": ("int", (0, 2**32 - 1)),
+    "grid": ("int", (0, 64)),
 }
 MAX_DEPTHS = 8
 
@@ -140,14 +141,16 @@ def validate(config: dict | None, defaults: dict) -> dict:
     if unknown:
         raise ValueError(f"{unknown[0]}: unknown field; allowed fields are {', '.join(defaults)}")
     cfg = {k: validate_field(k, config.get(k, v)) for k, v in defaults.items()}
-    if cfg["dataset"] == "digits" and cfg["n"] > 1797:
+    # cross-field rules, each applied only to tasks that have the fields involved
+    if cfg.get("dataset") == "digits" and cfg.get("n", 0) > 1797:
         raise ValueError(f"n: {cfg['n']} is not allowed (digits has 1797 samples); "
                          "expected an integer in [20, 1797]")
     net_fields = {k: v for k, v in cfg.items() if k in NetConfig.__dataclass_fields__}
+    depths = cfg["depths"] if "depths" in cfg else [cfg["depth"]] if "depth" in cfg else []
     for kind in [cfg["kind"]] if "kind" in cfg else ["plain", "residual"]:
-        for depth in cfg["depths"] if "depths" in cfg else [cfg["depth"]]:
+        for depth in depths:
             check_depth(NetConfig(**{**net_fields, "kind": kind, "depth": depth}))
-    if cfg["warmup"] > cfg["epochs"]:
+    if cfg.get("warmup", 0) > cfg.get("epochs", math.inf):
         raise ValueError(f"warmup: {cfg['warmup']} is not allowed (longer than epochs="
                          f"{cfg['epochs']}); expected a number in [0, {cfg['epochs']}]")
     return cfg

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .portable import cos, sin  # same bits natively and in the browser
+
 DATASETS = ("spirals", "circles", "moons", "xor", "checkerboard", "blobs", "digits")
 
 DIGITS_PATH = Path(__file__).with_name("_data") / "digits.npz"
@@ -105,7 +107,7 @@ def spirals(n: int, noise: float, rng: np.random.Generator, turns: float = 1.5,
     y = _labels(_class_sizes(n, classes))
     t = 1.0 - rng.random(len(y))  # uniform in (0, 1]
     angle = 2.0 * np.pi * (t * turns + y / classes)
-    X = np.stack([t * np.cos(angle), t * np.sin(angle)], axis=1)
+    X = np.stack([t * cos(angle), t * sin(angle)], axis=1)
     return _finish(X, y, noise, rng)
 
 
@@ -126,7 +128,7 @@ def circles(n: int, noise: float, rng: np.random.Generator,
     y = _labels(_class_sizes(n, 2))
     angle = rng.uniform(0.0, 2.0 * np.pi, size=len(y))
     radius = np.where(y == 0, 1.0, factor)
-    X = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+    X = np.stack([radius * cos(angle), radius * sin(angle)], axis=1)
     return _finish(X, y, noise, rng)
 
 
@@ -145,8 +147,8 @@ def moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, n
     y = _labels(_class_sizes(n, 2))
     a = rng.uniform(0.0, np.pi, size=len(y))
     X = np.where((y == 0)[:, None],
-                 np.stack([np.cos(a), np.sin(a)], axis=1),
-                 np.stack([1.0 - np.cos(a), 0.5 - np.sin(a)], axis=1))
+                 np.stack([cos(a), sin(a)], axis=1),
+                 np.stack([1.0 - cos(a), 0.5 - sin(a)], axis=1))
     return _finish(X, y, noise, rng)
 
 
@@ -213,7 +215,7 @@ def blobs(n: int, noise: float, rng: np.random.Generator,
     noise = _check_noise(noise)
     y = _labels(_class_sizes(n, classes))
     angle = 2.0 * np.pi * y / classes
-    X = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    X = np.stack([cos(angle), sin(angle)], axis=1)
     return _finish(X, y, noise, rng)
 
 

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from . import init as _init
+from .portable import matmul, sigmoid, tanh
 
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu", "identity")
 
@@ -127,17 +128,17 @@ class Dense(Layer):
 
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         self._X = X
-        Z = X @ self.params["W"]
+        Z = matmul(X, self.params["W"])
         if "b" in self.params:
             Z = Z + self.params["b"]
         return Z
 
     def backward(self, dZ: np.ndarray) -> np.ndarray:
         X = self._X
-        self.grads["W"] = X.T @ dZ
+        self.grads["W"] = matmul(X.T, dZ)
         if "b" in self.params:
             self.grads["b"] = dZ.sum(axis=0)
-        return dZ @ self.params["W"].T
+        return matmul(dZ, self.params["W"].T)
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -169,15 +170,15 @@ class Activation(Layer):
             self._cache = (Z > 0,)
             return np.where(Z > 0, Z, self.slope * Z)
         if n == "tanh":
-            A = np.tanh(Z)
+            A = tanh(Z)
             self._cache = (A,)
             return A
         if n == "sigmoid":
-            A = _sigmoid(Z)
+            A = sigmoid(Z)
             self._cache = (A,)
             return A
         if n == "gelu":
-            t = np.tanh(_SQRT_2_OVER_PI * (Z + 0.044715 * Z**3))
+            t = tanh(_SQRT_2_OVER_PI * (Z + 0.044715 * (Z * Z * Z)))
             self._cache = (Z, t)
             return 0.5 * Z * (1.0 + t)
         self._cache = ()
@@ -197,19 +198,9 @@ class Activation(Layer):
             return dA * A * (1.0 - A)
         if n == "gelu":
             Z, t = self._cache
-            dt = (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * Z**2)
+            dt = (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * (Z * Z))
             return dA * (0.5 * (1.0 + t) + 0.5 * Z * dt)
         return dA
-
-
-def _sigmoid(Z: np.ndarray) -> np.ndarray:
-    """Numerically stable logistic function (no overflow for large ``|z|``)."""
-    out = np.empty_like(Z, dtype=float)
-    pos = Z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-Z[pos]))
-    e = np.exp(Z[~pos])
-    out[~pos] = e / (1.0 + e)
-    return out
 
 
 class BatchNorm(Layer):

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from .portable import exp, log
+
 
 def log_softmax(Z: np.ndarray) -> np.ndarray:
     """Row-wise ``log softmax``, shifted by the row maximum so it never overflows."""
     S = Z - Z.max(axis=1, keepdims=True)
-    return S - np.log(np.exp(S).sum(axis=1, keepdims=True))
+    return S - log(exp(S).sum(axis=1, keepdims=True))
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:
-    return np.exp(log_softmax(Z))
+    return exp(log_softmax(Z))
 
 
 def softmax_cross_entropy(Z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -27,7 +29,7 @@ def softmax_cross_entropy(Z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarr
     logp = log_softmax(Z)
     rows = np.arange(n)
     loss = -float(logp[rows, y].mean())
-    dZ = np.exp(logp)
+    dZ = exp(logp)
     dZ[rows, y] -= 1.0
     return loss, dZ / n
 

@@ -21,6 +21,8 @@ import math
 
 import numpy as np
 
+from .portable import cos, power_int
+
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
 SCHEDULES = ("constant", "step", "cosine")
 
@@ -70,17 +72,21 @@ class Adam(Optimizer):
         super().__init__(lr, weight_decay)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self.t = 0
+        self.beta1_t = 1.0  # beta1 ** t, kept as a running product (no pow)
+        self.beta2_t = 1.0
 
     def step(self, model) -> None:
         self.t += 1
+        self.beta1_t *= self.beta1
+        self.beta2_t *= self.beta2
         super().step(model)
 
     def update(self, key, g: np.ndarray) -> np.ndarray:
         st = self.state.setdefault(key, {"m": np.zeros_like(g), "s": np.zeros_like(g)})
         st["m"] = self.beta1 * st["m"] + (1 - self.beta1) * g
         st["s"] = self.beta2 * st["s"] + (1 - self.beta2) * g * g
-        m_hat = st["m"] / (1 - self.beta1**self.t)
-        s_hat = st["s"] / (1 - self.beta2**self.t)
+        m_hat = st["m"] / (1 - self.beta1_t)
+        s_hat = st["s"] / (1 - self.beta2_t)
         return self.lr * m_hat / (np.sqrt(s_hat) + self.eps)
 
 
@@ -111,8 +117,8 @@ def learning_rate(step: int, steps_per_epoch: int, epochs: int, lr: float,
     if schedule == "constant":
         return lr
     if schedule == "step":
-        return lr * gamma ** int(step // (step_size * steps_per_epoch))
+        return lr * power_int(gamma, step // (step_size * steps_per_epoch))
     if schedule == "cosine":
         t = (step - w) / max(epochs * steps_per_epoch - w, 1)
-        return lr * 0.5 * (1.0 + math.cos(math.pi * min(t, 1.0)))
+        return lr * 0.5 * (1.0 + float(cos(np.array(math.pi * min(t, 1.0)))))
     raise ValueError(f"schedule: {schedule!r} is not one of {', '.join(SCHEDULES)}")

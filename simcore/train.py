@@ -3,11 +3,14 @@
 Epoch 0 is the network at initialisation; epochs 1..E follow each pass over the training set.
 A record holds train/test loss and accuracy (measured in evaluation mode over the whole split;
 at epoch 0 the BN running statistics are first set from the training set), ``batch_loss`` (the
-mean mini-batch loss the optimiser saw in the epoch, in training mode), the last learning rate, the mean norm of ∂L/∂W per weight layer over the epoch (input to output),
-the elapsed seconds and a ``status``: ``"running"`` until the last record, which says
-``"done"`` or ``"diverged"``. Divergence — a non-finite loss or parameter, or a mean batch loss
-above ``diverge_factor`` times its initial value — ends the run quietly after that record; no
-floating-point warnings escape.
+mean mini-batch loss the optimiser saw in the epoch, in training mode), the last learning rate,
+the mean norm of ∂L/∂W per weight layer over the epoch (input to output), the elapsed seconds
+and a ``status``: ``"running"`` until the last record, which says ``"done"`` or
+``"diverged"``. Divergence — a non-finite loss or parameter, or a mean batch loss above
+``diverge_factor`` times its initial value — ends the run quietly after that record; no
+floating-point warnings escape. With ``grid > 0`` on 2-D data a record also holds
+``boundary`` (the predicted class on a grid, see :func:`boundary`) and epoch 0 the training
+``data``, so a page can draw the decision boundary as it forms.
 
 The same config gives the same numbers, bit for bit (``elapsed`` aside): the data, the
 initial weights and the mini-batch order each come from their own seeded generator.
@@ -62,11 +65,18 @@ class TrainConfig:
     batch_size: int = 64
     diverge_factor: float = 1e3
     seed: int = 0
+    # reporting: decision-boundary grid side (0 = none; 2-D data sets only)
+    grid: int = 0
 
     def net_config(self, d_in: int, n_classes: int) -> NetConfig:
         names = {f.name for f in fields(NetConfig)}
         kw = {k: v for k, v in asdict(self).items() if k in names}
         return NetConfig(**{**kw, "d_in": d_in, "n_classes": n_classes})
+
+
+def _norm(a: np.ndarray) -> float:
+    """Frobenius norm summed in NumPy's fixed order (``np.linalg.norm`` uses BLAS)."""
+    return float(np.sqrt(np.sum(a * a)))
 
 
 def evaluate(net: Network, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy") -> tuple[float, float]:
@@ -112,9 +122,12 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
         net.calibrate_bn(Xtr)
         loss0, dZ = _loss(cfg.loss, net.forward(Xtr, train=True), ytr)
         net.backward(dZ)
-        grad_norms = [np.linalg.norm(w.grads["W"]) for w in weights]
+        grad_norms = [_norm(w.grads["W"]) for w in weights]
         rec = _record(net, cfg, 0, Xtr, ytr, Xte, yte, 0.0, grad_norms, start)
         rec["batch_loss"] = _finite(loss0)
+        if cfg.grid and ds["n_features"] == 2:
+            rec["data"] = {"X_train": Xtr.tolist(), "y_train": ytr.tolist()}
+            rec["boundary"] = boundary(net, Xtr, cfg.grid)
         ref = max(loss0, 1e-12) if np.isfinite(loss0) else 0.0
         status = _check(rec["batch_loss"], ref, cfg.diverge_factor)
         rec["status"] = status or ("running" if cfg.epochs > 0 else "done")
@@ -140,11 +153,13 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
                     break
                 batch_losses += batch_loss
                 net.backward(dZ)
-                sums += [np.linalg.norm(w.grads["W"]) for w in weights]
+                sums += [_norm(w.grads["W"]) for w in weights]
                 opt.step(net)
                 step += 1
             rec = _record(net, cfg, epoch, Xtr, ytr, Xte, yte, lr, list(sums / steps), start)
             rec["batch_loss"] = None if bad else _finite(batch_losses / steps)
+            if cfg.grid and ds["n_features"] == 2:
+                rec["boundary"] = boundary(net, Xtr, cfg.grid)
             status = _check(rec["batch_loss"], ref, cfg.diverge_factor)
             if status is None and not all(np.isfinite(v).all() for v in net.params.values()):
                 status = "diverged"
@@ -152,6 +167,18 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
             yield rec, net, ds
             if rec["status"] != "running":
                 return
+
+
+def boundary(net: Network, X: np.ndarray, grid: int, margin: float = 0.25) -> dict:
+    """Predicted class on a ``grid × grid`` lattice covering the 2-D data ``X`` (plus a margin),
+    in evaluation mode: ``{"lo": [x, y], "hi": [x, y], "n": grid, "classes": [...] }`` with
+    ``classes`` row-major, y increasing from row 0."""
+    lo = X.min(axis=0) - margin * np.ptp(X, axis=0)
+    hi = X.max(axis=0) + margin * np.ptp(X, axis=0)
+    xs, ys = np.linspace(lo[0], hi[0], grid), np.linspace(lo[1], hi[1], grid)
+    G = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    pred = net.forward(G, train=False).argmax(axis=1)
+    return {"lo": lo.tolist(), "hi": hi.tolist(), "n": int(grid), "classes": pred.tolist()}
 
 
 def _check(train_loss: float | None, ref: float, factor: float) -> str | None:

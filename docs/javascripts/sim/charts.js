@@ -1,0 +1,109 @@
+// The one small SVG chart module every widget uses. Its output mirrors scripts/figures.py,
+// which draws the same charts at build time for readers without JavaScript, so the live
+// figure replaces the static one without a layout jump.
+
+const NS = "http://www.w3.org/2000/svg";
+export const W = 320;
+export const H = 220;
+const M = { l: 46, r: 10, t: 26, b: 36 };
+
+function el(name, attrs = {}, text) {
+  const node = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export function niceTicks(lo, hi, count = 5) {
+  if (!(hi > lo)) hi = lo + 1;
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((f) => f * mag).find((s) => s >= raw);
+  const ticks = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(+v.toPrecision(12));
+  return ticks;
+}
+
+function fmt(v) {
+  const a = Math.abs(v);
+  if (a === 0) return "0";
+  if (a >= 1000 || a < 0.01) return v.toExponential(0);
+  return String(+v.toPrecision(3));
+}
+
+function frame(svg, title, xDomain, yDomain, xLabel, yLabel) {
+  const [x0, x1] = xDomain;
+  const [y0, y1] = yDomain;
+  const sx = (x) => M.l + ((x - x0) / (x1 - x0 || 1)) * (W - M.l - M.r);
+  const sy = (y) => H - M.b - ((y - y0) / (y1 - y0 || 1)) * (H - M.t - M.b);
+  svg.append(el("text", { x: M.l, y: 16, class: "sim-chart-title" }, title));
+  for (const t of niceTicks(y0, y1, 4)) {
+    svg.append(el("line", { x1: M.l, x2: W - M.r, y1: sy(t), y2: sy(t), class: "sim-gridline" }));
+    svg.append(el("text", { x: M.l - 6, y: sy(t) + 4, class: "sim-tick", "text-anchor": "end" }, fmt(t)));
+  }
+  for (const t of niceTicks(x0, x1, 5)) {
+    svg.append(el("text", { x: sx(t), y: H - M.b + 14, class: "sim-tick", "text-anchor": "middle" }, fmt(t)));
+  }
+  svg.append(el("line", { x1: M.l, x2: W - M.r, y1: H - M.b, y2: H - M.b, class: "sim-axis" }));
+  svg.append(el("text", { x: (M.l + W - M.r) / 2, y: H - 4, class: "sim-label", "text-anchor": "middle" }, xLabel));
+  svg.append(el("text", { x: 12, y: (M.t + H - M.b) / 2, class: "sim-label", "text-anchor": "middle",
+    transform: `rotate(-90 12 ${(M.t + H - M.b) / 2})` }, yLabel));
+  return { sx, sy };
+}
+
+function svgRoot(label) {
+  return el("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": label, class: "sim-chart" });
+}
+
+/**
+ * Line chart. series: [{name, cls, points: [[x, y], ...], dashed}]; y values of null are gaps.
+ */
+export function lineChart({ title, xLabel, yLabel, series, xDomain, yDomain }) {
+  const svg = svgRoot(title);
+  const { sx, sy } = frame(svg, title, xDomain, yDomain, xLabel, yLabel);
+  series.forEach((s, i) => {
+    const parts = [];
+    let pen = "M";
+    for (const [x, y] of s.points) {
+      if (y === null || !Number.isFinite(y)) { pen = "M"; continue; }
+      const yc = Math.min(Math.max(y, yDomain[0]), yDomain[1]);
+      parts.push(`${pen}${sx(x).toFixed(1)},${sy(yc).toFixed(1)}`);
+      pen = "L";
+    }
+    svg.append(el("path", { d: parts.join(""), class: `sim-line ${s.cls}${s.dashed ? " sim-dashed" : ""}` }));
+    const lx = W - M.r - 150 + 78 * i;  // legend in the title row, right-aligned
+    const ly = 12;
+    svg.append(el("line", { x1: lx, x2: lx + 16, y1: ly, y2: ly, class: `sim-line ${s.cls}${s.dashed ? " sim-dashed" : ""}` }));
+    svg.append(el("text", { x: lx + 20, y: ly + 4, class: "sim-legend" }, s.name));
+  });
+  return svg;
+}
+
+/** Decision boundary: predicted class per grid cell, training points on top. */
+export function boundaryChart({ title, boundary, data }) {
+  const svg = svgRoot(title);
+  svg.append(el("text", { x: M.l, y: 16, class: "sim-chart-title" }, title));
+  const size = H - M.t - 8;
+  const x0 = (W - size) / 2;
+  const y0 = M.t;
+  const n = boundary.n;
+  const cell = size / n;
+  const g = el("g", { class: "sim-boundary" });
+  boundary.classes.forEach((c, k) => {
+    const i = k % n;
+    const j = Math.floor(k / n);
+    g.append(el("rect", { x: (x0 + i * cell).toFixed(2), y: (y0 + size - (j + 1) * cell).toFixed(2),
+      width: (cell + 0.3).toFixed(2), height: (cell + 0.3).toFixed(2), class: `sim-cell sim-class-${c}` }));
+  });
+  svg.append(g);
+  const [lx, ly] = boundary.lo;
+  const [hx, hy] = boundary.hi;
+  const pts = el("g", { class: "sim-points" });
+  data.X_train.forEach(([x, y], k) => {
+    pts.append(el("circle", { cx: (x0 + ((x - lx) / (hx - lx)) * size).toFixed(1),
+      cy: (y0 + size - ((y - ly) / (hy - ly)) * size).toFixed(1), r: 2.2, class: `sim-point sim-class-${data.y_train[k]}` }));
+  });
+  svg.append(pts);
+  svg.append(el("rect", { x: x0, y: y0, width: size, height: size, class: "sim-box" }));
+  return svg;
+}

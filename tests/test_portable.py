@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+
+from simcore import portable
+
+
+def ulps(a, b):
+    return np.abs(a - b) / np.spacing(np.maximum(np.abs(b), np.finfo(float).tiny))
+
+
+def test_matmul_equals_numpy_to_rounding(rng):
+    A, B = rng.normal(size=(17, 9)), rng.normal(size=(9, 5))
+    np.testing.assert_allclose(portable.matmul(A, B), A @ B, rtol=1e-13)
+    # the fixed order: a sequential sum, exactly
+    expect = np.zeros((17, 5))
+    for k in range(9):
+        expect = expect + A[:, k:k + 1] * B[k:k + 1, :]
+    np.testing.assert_array_equal(portable.matmul(A, B), expect)
+
+
+def test_exp_accuracy_and_limits(rng):
+    x = np.concatenate([rng.uniform(-745, 709, 20000), rng.normal(size=5000), [0.0, 1.0, -1.0]])
+    assert ulps(portable.exp(x), np.exp(x)).max() <= 4
+    assert portable.exp(np.array([0.0]))[0] == 1.0
+    with np.errstate(over="ignore"):
+        out = portable.exp(np.array([710.0, 1e6, np.inf, -1e6, -np.inf, np.nan]))
+    assert np.isposinf(out[:3]).all() and (out[3:5] == 0).all() and np.isnan(out[5])
+
+
+def test_expm1_tanh_sigmoid(rng):
+    z = np.concatenate([rng.normal(size=5000) * 3, rng.normal(size=1000) * 1e-6, [0.0, 25.0, -25.0]])
+    assert ulps(portable.expm1(z), np.expm1(z)).max() <= 8
+    np.testing.assert_allclose(portable.tanh(z), np.tanh(z), rtol=1e-15, atol=0)
+    assert portable.tanh(np.array([-0.0]))[0] == 0 and np.signbit(portable.tanh(np.array([-0.0]))[0])
+    np.testing.assert_allclose(portable.sigmoid(z), 1 / (1 + np.exp(-z)), rtol=1e-14)
+    assert portable.sigmoid(np.array([800.0, -800.0])).tolist() == [1.0, 0.0]
+
+
+@pytest.mark.parametrize("f", [portable.exp, portable.expm1, portable.tanh, portable.sigmoid])
+def test_shapes_preserved(f, rng):
+    x = rng.normal(size=(3, 4))
+    assert f(x).shape == (3, 4) and f(x).dtype == np.float64
+
+
+def test_sin_cos_power(rng):
+    x = np.concatenate([rng.uniform(-100, 100, 20000), rng.normal(size=2000) * 1e-3,
+                        [0.0, np.pi / 2, np.pi, 3 * np.pi / 2]])
+    np.testing.assert_allclose(portable.sin(x), np.sin(x), rtol=0, atol=4e-16)
+    np.testing.assert_allclose(portable.cos(x), np.cos(x), rtol=0, atol=4e-16)
+    assert portable.cos(np.array(0.0)) == 1.0 and portable.sin(np.array(0.0)) == 0.0
+    assert portable.power_int(0.1, 3) == 0.1 * 0.1 * 0.1 and portable.power_int(2.0, 0) == 1.0
+
+
+def test_log(rng):
+    x = np.concatenate([np.exp(rng.uniform(-700, 700, 20000)), rng.uniform(0.5, 2, 5000),
+                        [1.0, 2.0, 0.5, np.e]])
+    assert ulps(portable.log(x), np.log(x)).max() <= 4
+    assert portable.log(np.array([1.0]))[0] == 0.0
+    out = portable.log(np.array([0.0, -1.0, np.inf, np.nan]))
+    assert out[0] == -np.inf and np.isnan(out[1]) and out[2] == np.inf and np.isnan(out[3])
