@@ -28,3 +28,19 @@ ensure_installed() {
   echo "$want" > "$stamp"
 }
 export NO_MKDOCS_2_WARNING=1
+# Debian's Chromium drives the browser tests (Playwright cannot download browsers here).
+ensure_chromium() {
+  if [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+    return 0
+  fi
+  echo "==> installing Debian's chromium for the browser tests"
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    sudo="sudo -n"
+  fi
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } >.venv/apt.log 2>&1; then
+    tail -n 20 .venv/apt.log >&2
+    echo "could not install chromium (see .venv/apt.log); set CHROMIUM=/path/to/chromium" >&2
+    exit 1
+  fi
+}

@@ -85,11 +85,12 @@ export function mount(root) {
   }
   const runButton = h("button", { type: "submit", class: "md-button md-button--primary", "data-action": "run", text: "Run" });
   const pauseButton = h("button", { type: "button", class: "md-button", "data-action": "pause", text: "Pause", disabled: true });
+  const stopButton = h("button", { type: "button", class: "md-button", "data-action": "stop", text: "Stop", disabled: true });
   const resetButton = h("button", { type: "button", class: "md-button", "data-action": "reset", text: "Reset" });
   const bar = h("progress", { class: "sim-progress", max: 1, value: 0, "aria-label": "Progress" });
   const status = h("span", { class: "sim-status", role: "status", "aria-live": "polite" });
   const retry = h("button", { type: "button", class: "md-button", "data-action": "retry", text: "Retry", hidden: true });
-  form.append(h("div", { class: "sim-actions" }, runButton, pauseButton, resetButton, bar, status, retry));
+  form.append(h("div", { class: "sim-actions" }, runButton, pauseButton, stopButton, resetButton, bar, status, retry));
   root.prepend(form);
 
   function setState(state, message = "") {
@@ -97,6 +98,8 @@ export function mount(root) {
     status.textContent = message;
     runButton.disabled = state === "loading" || state === "running";
     pauseButton.disabled = state !== "running";
+    stopButton.disabled = state !== "running" && state !== "loading";
+    if (state !== "running") { paused = false; pauseButton.textContent = "Pause"; }
     retry.hidden = state !== "error" || !root.dataset.runtimeError;
   }
 
@@ -238,6 +241,11 @@ export function mount(root) {
     for (const x of handles) (paused ? x.pause() : x.resume());
     pauseButton.textContent = paused ? "Resume" : "Pause";
     status.textContent = paused ? "Paused." : "Training…";
+  });
+  stopButton.addEventListener("click", () => {
+    stopAll();
+    const n = histories ? Math.min(histories.plain.length, histories.residual.length) - 1 : -1;
+    setState("done", n >= 0 ? `Stopped after epoch ${n}.` : "Stopped.");
   });
   resetButton.addEventListener("click", () => {
     stopAll();

@@ -1,0 +1,147 @@
+"""The trainer widget end to end: the real simcore in Pyodide in a worker, compared with
+native simcore.api number for number."""
+
+from __future__ import annotations
+
+import json
+import math
+from urllib.parse import urlencode
+
+from simcore import api
+
+ROOT = '[data-sim="trainer"]'
+
+
+def native_finals(config: dict) -> dict:
+    return {k: api.train({**config, "kind": k})["final"] for k in ("plain", "residual")}
+
+
+def shown_numbers(page) -> dict:
+    return page.evaluate("""() => {
+        const out = {};
+        for (const row of document.querySelectorAll('.sim-readout tr[data-kind]')) {
+            out[row.dataset.kind] = {};
+            for (const td of row.querySelectorAll('td[data-value]'))
+                out[row.dataset.kind][td.dataset.key] = {value: JSON.parse(td.dataset.value), text: td.textContent};
+        }
+        return out;
+    }""")
+
+
+def widget_config(page) -> dict:
+    return json.loads(page.get_attribute(ROOT, "data-config"))
+
+
+def assert_equal_numbers(shown: dict, native: dict):
+    for kind in ("plain", "residual"):
+        for key, cell in shown[kind].items():
+            want = native[kind][key]
+            assert math.isclose(cell["value"], want, rel_tol=1e-9, abs_tol=0), (kind, key, cell, want)
+        assert shown[kind]["train_acc"]["text"] == f"{100 * native[kind]['train_acc']:.1f} %"
+        assert shown[kind]["train_loss"]["text"] == f"{native[kind]['train_loss']:.4f}"
+
+
+def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, base_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{base_url}/trainer/")
+    assert page.get_attribute(ROOT, "data-state") == "static"
+    assert page.locator(f"{ROOT} svg.sim-chart").count() == 4
+    cfg = widget_config(page)
+    assert_equal_numbers(shown_numbers(page), native_finals(cfg))
+    context.close()
+
+
+def test_default_run_equals_native_simcore(probe, base_url):
+    page = probe.page
+    page.goto(f"{base_url}/trainer/")
+    page.click(f"{ROOT} [data-action=run]")
+    page.wait_for_selector(f'{ROOT}[data-state="loading"], {ROOT}[data-state="running"]')
+    page.wait_for_selector(f'{ROOT}[data-state="done"]')
+    cfg = widget_config(page)
+    shown = shown_numbers(page)
+    assert shown["plain"]["epoch"]["value"] == cfg["epochs"]
+    assert_equal_numbers(shown, native_finals(cfg))
+    assert page.locator(f"{ROOT} svg.sim-chart").count() == 4
+    probe.assert_clean()
+
+
+def test_pause_and_stop_mid_run(probe, base_url):
+    page = probe.page
+    page.goto(f"{base_url}/trainer/#trainer?" + urlencode({"epochs": 200, "depth": 8}))
+    page.click(f"{ROOT} [data-action=run]")
+    page.wait_for_selector(f'{ROOT}[data-state="running"]')
+    page.wait_for_function("() => Number(document.querySelector('tr[data-kind=residual] td[data-key=epoch]').dataset.value) >= 3")
+    page.click(f"{ROOT} [data-action=pause]")
+    page.wait_for_timeout(300)  # let the epochs already asked for arrive
+    before = shown_numbers(page)["residual"]["epoch"]["value"]
+    page.wait_for_timeout(1500)
+    after = shown_numbers(page)["residual"]["epoch"]["value"]
+    assert after == before, "training went on while paused"
+    assert page.get_attribute(ROOT, "data-state") == "running"
+    # the page stays responsive while paused and while running
+    assert page.evaluate("() => 1 + 1") == 2
+    page.click(f"{ROOT} [data-action=pause]")  # resume
+    page.wait_for_function(f"() => Number(document.querySelector('tr[data-kind=residual] td[data-key=epoch]').dataset.value) > {after}")
+    page.click(f"{ROOT} [data-action=stop]")
+    page.wait_for_selector(f'{ROOT}[data-state="done"]')
+    stopped = shown_numbers(page)["residual"]["epoch"]["value"]
+    page.wait_for_timeout(1500)
+    assert shown_numbers(page)["residual"]["epoch"]["value"] == stopped < 200
+    # the stopped run's numbers are still simcore's own
+    cfg = {**widget_config(page), "epochs": 200, "depth": 8}
+    history = api.train({**cfg, "kind": "residual", "epochs": 200})["history"]
+    want = history[stopped]["train_loss"]
+    assert math.isclose(shown_numbers(page)["residual"]["train_loss"]["value"], want, rel_tol=1e-9)
+    # a new run starts cleanly after a stop
+    page.fill(f"{ROOT} input[name=epochs]", "2")
+    page.click(f"{ROOT} [data-action=run]")
+    page.wait_for_function("() => document.querySelector('[data-sim=trainer]').dataset.state === 'done' && Number(document.querySelector('tr[data-kind=residual] td[data-key=epoch]').dataset.value) === 2")
+    probe.assert_clean()
+
+
+def test_bad_input_shows_a_message_and_does_not_run(probe, base_url):
+    page = probe.page
+    page.goto(f"{base_url}/trainer/")
+    page.fill(f"{ROOT} input[name=depth]", "abc")
+    page.fill(f"{ROOT} input[name=lr]", "-1")
+    page.click(f"{ROOT} [data-action=run]")
+    assert "depth" in page.inner_text("#trainer-depth-error")
+    assert "lr: -1 is not allowed" in page.inner_text("#trainer-lr-error")
+    assert page.get_attribute(f"{ROOT} input[name=depth]", "aria-invalid") == "true"
+    assert page.get_attribute(ROOT, "data-state") == "static"
+    # a value only simcore.api can reject (depth must be 2 + 2b) comes back from the worker
+    page.fill(f"{ROOT} input[name=depth]", "9")
+    page.fill(f"{ROOT} input[name=lr]", "0.05")
+    page.click(f"{ROOT} [data-action=run]")
+    page.wait_for_selector(f'{ROOT}[data-state="error"]')
+    assert "depth: 9 is not 2 + 2·b" in page.inner_text("#trainer-depth-error")
+    # a pasted hash with markup is data, never HTML
+    page.goto(f"{base_url}/trainer/#trainer?dataset=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
+    page.wait_for_selector(f"{ROOT} form")
+    assert page.locator(f"{ROOT} img").count() == 0
+    assert "is not allowed" in page.inner_text("#trainer-dataset-error")
+    probe.assert_clean()
+
+
+def test_url_hash_round_trips(probe, base_url):
+    page = probe.page
+    wanted = {"depth": "12", "width": "8", "layout": "pre", "norm": "false", "lr": "0.1",
+              "epochs": "3", "seed": "7", "dataset": "moons"}
+    page.goto(f"{base_url}/trainer/#trainer?" + urlencode(wanted))
+    page.wait_for_selector(f"{ROOT} form")
+    for field, value in wanted.items():
+        if field == "norm":
+            assert page.is_checked(f"{ROOT} input[name=norm]") is False
+        else:
+            assert page.input_value(f"{ROOT} [name={field}]") == value
+    page.click(f"{ROOT} [data-action=run]")
+    page.wait_for_selector(f'{ROOT}[data-state="done"]')
+    url = page.url
+    for field, value in wanted.items():
+        assert f"{field}={value}" in url
+    # the shared link reproduces the run: same numbers as native for that configuration
+    cfg = {**widget_config(page), "depth": 12, "width": 8, "layout": "pre", "norm": False,
+           "lr": 0.1, "epochs": 3, "seed": 7, "dataset": "moons"}
+    assert_equal_numbers(shown_numbers(page), native_finals(cfg))
+    probe.assert_clean()
