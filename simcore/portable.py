@@ -9,7 +9,8 @@ IEEE 754 rounds exactly (``+ − × ÷``, ``rint``, ``ldexp``), in one fixed ord
 element-wise arithmetic and NumPy's reductions already agree bit for bit; the browser tests
 check all of it end to end.)
 
-* :func:`matmul`: ``C[i, j] = (…(A[i,0] B[0,j] + A[i,1] B[1,j]) + …)``, NumPy's own order.
+* :func:`matmul`: ``C[i, j] = (…(A[i,0] B[0,j] + A[i,1] B[1,j]) + …)``, the order of
+  NumPy's own matmul loop when it has no BLAS (as in Pyodide).
 * :func:`exp`: Cody–Waite range reduction ``x = k ln2 + r``, ``|r| ≤ ln2/2``; Taylor series
   of degree 13 for ``e^r`` (truncation below 5e-18 relative); ``e^x = 2^k e^r`` by ``ldexp``.
 * :func:`expm1`: the Taylor series of ``e^z − 1`` for ``|z| < 0.7``, ``exp(z) − 1`` beyond.
@@ -45,8 +46,16 @@ _COS_COEF = [(-1) ** i / math.factorial(2 * i) for i in range(11)]      # 1, x^2
 
 
 def matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """``A @ B`` for 2-D arrays, summed in the same order on every platform."""
-    return (A[:, :, None] * B[None, :, :]).sum(axis=1)
+    """``A @ B`` for 2-D arrays, summed in the same order on every platform.
+
+    ``np.einsum`` (without BLAS) accumulates ``C[i, :] += A[i, k] B[k, :]`` for k = 0, 1, …,
+    the sequential order, about 4× faster than the broadcast form here; for a single output
+    column it switches to a dot-product kernel with several partial sums, so that case sums
+    the products row by row down axis 0 instead. ``tests/test_portable.py`` pins both to the sequential reference.
+    """
+    if B.shape[1] == 1:  # rows of products, then summed row by row down axis 0
+        return np.ascontiguousarray((A * B[:, 0]).T).sum(axis=0)[:, None]
+    return np.einsum("ik,kj->ij", A, B)
 
 
 def exp(x: np.ndarray) -> np.ndarray:

@@ -8,13 +8,17 @@ def ulps(a, b):
     return np.abs(a - b) / np.spacing(np.maximum(np.abs(b), np.finfo(float).tiny))
 
 
-def test_matmul_equals_numpy_to_rounding(rng):
-    A, B = rng.normal(size=(17, 9)), rng.normal(size=(9, 5))
-    np.testing.assert_allclose(portable.matmul(A, B), A @ B, rtol=1e-13)
-    # the fixed order: a sequential sum, exactly
-    expect = np.zeros((17, 5))
-    for k in range(9):
-        expect = expect + A[:, k:k + 1] * B[k:k + 1, :]
+@pytest.mark.parametrize("n,k,m", [(17, 9, 5), (64, 32, 32), (32, 2, 16), (16, 32, 2), (2, 64, 16),
+                                   (64, 1, 16), (64, 16, 1), (1, 32, 32), (300, 16, 16), (3, 300, 16)])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_matmul_sums_in_the_sequential_order(rng, n, k, m, transposed):
+    A, B = rng.normal(size=(n, k)), rng.normal(size=(k, m))
+    if transposed:  # X.T @ dZ passes a transposed view
+        A = np.ascontiguousarray(A.T).T
+    np.testing.assert_allclose(portable.matmul(A, B), A @ B, rtol=1e-12, atol=1e-12)
+    expect = A[:, 0:1] * B[0:1, :]
+    for j in range(1, k):
+        expect = expect + A[:, j:j + 1] * B[j:j + 1, :]
     np.testing.assert_array_equal(portable.matmul(A, B), expect)
 
 
