@@ -55,7 +55,8 @@ def matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """
     if B.shape[1] == 1:  # rows of products, then summed row by row down axis 0
         return np.ascontiguousarray((A * B[:, 0]).T).sum(axis=0)[:, None]
-    return np.einsum("ik,kj->ij", A, B)
+    # contiguous operands: einsum's loop order (and so the summation order) follows the layout
+    return np.einsum("ik,kj->ij", np.ascontiguousarray(A), np.ascontiguousarray(B))
 
 
 def exp(x: np.ndarray) -> np.ndarray:

@@ -10,11 +10,13 @@ def ulps(a, b):
 
 @pytest.mark.parametrize("n,k,m", [(17, 9, 5), (64, 32, 32), (32, 2, 16), (16, 32, 2), (2, 64, 16),
                                    (64, 1, 16), (64, 16, 1), (1, 32, 32), (300, 16, 16), (3, 300, 16)])
-@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize("transposed", ["none", "A", "B"])
 def test_matmul_sums_in_the_sequential_order(rng, n, k, m, transposed):
     A, B = rng.normal(size=(n, k)), rng.normal(size=(k, m))
-    if transposed:  # X.T @ dZ passes a transposed view
+    if transposed == "A":  # X.T @ dZ passes a transposed view
         A = np.ascontiguousarray(A.T).T
+    if transposed == "B":  # dZ @ W.T too
+        B = np.ascontiguousarray(B.T).T
     np.testing.assert_allclose(portable.matmul(A, B), A @ B, rtol=1e-12, atol=1e-12)
     expect = A[:, 0:1] * B[0:1, :]
     for j in range(1, k):
