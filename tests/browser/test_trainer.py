@@ -145,3 +145,21 @@ def test_url_hash_round_trips(probe, base_url):
            "lr": 0.1, "epochs": 3, "seed": 7, "dataset": "moons"}
     assert_equal_numbers(shown_numbers(page), native_finals(cfg))
     probe.assert_clean()
+
+
+def test_runtime_failure_says_so_and_retry_recovers(probe, base_url):
+    page = probe.page
+    page.route("**/pyodide.asm.wasm", lambda route: route.abort())
+    page.goto(f"{base_url}/trainer/#trainer?epochs=2")
+    page.click(f"{ROOT} [data-action=run]")
+    page.wait_for_selector(f'{ROOT}[data-state="error"]')
+    status = page.inner_text(f"{ROOT} .sim-status")
+    assert status.startswith("The simulation could not run here:")
+    assert "computed when the site was built" in status
+    assert page.is_visible(f"{ROOT} [data-action=retry]")
+    assert page.locator(f"{ROOT} svg.sim-chart").count() == 4  # the static figure stays
+    page.unroute("**/pyodide.asm.wasm")
+    page.click(f"{ROOT} [data-action=retry]")
+    page.wait_for_selector(f'{ROOT}[data-state="done"]')
+    assert shown_numbers(page)["residual"]["epoch"]["value"] == 2
+    assert not page.is_visible(f"{ROOT} [data-action=retry]")

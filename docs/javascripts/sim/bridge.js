@@ -3,6 +3,7 @@
 // It never computes anything itself: every number comes from simcore.api in the worker.
 
 const GRACE_MS = 3000;   // a worker that does not answer a stop within this is restarted
+const BOOT_MS = 120000;  // a runtime that is not ready within this counts as failed
 let worker = null;
 let ready = null;
 let nextId = 1;
@@ -32,6 +33,10 @@ function post(message, handlers) {
 
 function onMessage(event) {
   const msg = event.data;
+  if (msg.type === "fatal") {
+    failAll(`The Python runtime failed to load (${msg.message}).`);
+    return;
+  }
   if (msg.type === "progress") {
     lastProgress = msg;
     progressListeners.forEach((fn) => fn(msg));
@@ -65,7 +70,10 @@ export function start(onProgress) {
   worker = new Worker(new URL("javascripts/sim/worker.js", cfg.root), { type: "module" });
   worker.onmessage = onMessage;
   worker.onerror = (e) => failAll(`The simulation runtime failed to start (${e.message || "worker error"}).`);
-  ready = post({ type: "init", config: cfg }).catch((err) => {
+  const booting = post({ type: "init", config: cfg });
+  const timeout = new Promise((_, reject) => setTimeout(
+    () => reject(new Error("The Python runtime did not load within two minutes.")), BOOT_MS));
+  ready = Promise.race([booting, timeout]).catch((err) => {
     restart();  // the next start() tries again from scratch (Retry)
     throw err;
   });

@@ -74,6 +74,15 @@ async function sha256Hex(buffer) {
 async function boot(cfg) {
   const total = 3;
   progress("runtime", 0, total);
+  // Fail fast (and clearly) when the runtime cannot be reached: offline in cdn mode, a
+  // blocked host, a missing self-hosted copy. A HEAD request costs nothing to download.
+  let probe;
+  try {
+    probe = await fetch(cfg.indexURL + "pyodide.asm.wasm", { method: "HEAD", cache: "no-cache" });
+  } catch (err) {
+    throw new Error(`Pyodide ${cfg.pyodideVersion} could not be reached at ${cfg.indexURL}.`);
+  }
+  if (!probe.ok) throw new Error(`Pyodide ${cfg.pyodideVersion} is missing at ${cfg.indexURL} (${probe.status}).`);
   const { loadPyodide } = await import(cfg.indexURL + "pyodide.mjs");
   const pyodide = await loadPyodide({ indexURL: cfg.indexURL });
   progress("numpy", 1, total);
@@ -118,6 +127,13 @@ function reply(id, text, ok) {
   if (data.error) self.postMessage({ id, type: "error", message: data.error, field: data.field });
   else ok(data);
 }
+
+// Emscripten reports some load failures (e.g. the .wasm file cannot be fetched) by rejecting
+// a promise nobody awaits; pass those on so the page can say so instead of waiting forever.
+self.addEventListener("unhandledrejection", (event) => {
+  const reason = event.reason;
+  self.postMessage({ type: "fatal", message: String(reason && reason.message ? reason.message : reason) });
+});
 
 self.onmessage = async (event) => {
   const msg = event.data;

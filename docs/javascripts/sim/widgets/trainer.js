@@ -2,7 +2,8 @@
 // browser by simcore (through the worker), curves drawn as epochs arrive.
 //
 // Contract (tests rely on it): the root [data-sim="trainer"] carries data-state in
-// static | loading | running | done | error, and has a button [data-action="run"].
+// static | loading | running | done | error, and has a button [data-action="run"]; while a
+// run draws, data-records counts the epoch records drawn so far (both networks).
 // The configuration lives in the URL hash as #<root id>?field=value&..., parsed as data,
 // validated against the field spec simcore.api exported at build time, never put into HTML.
 
@@ -173,6 +174,7 @@ export function mount(root) {
       }
     }
     figure.replaceChildren(...panels.map((svg) => h("div", { class: "sim-panel" }, svg)));
+    root.dataset.records = String(histories.plain.length + histories.residual.length);
     for (const k of KINDS) {
       const last = histories[k][histories[k].length - 1];
       const row = readout.querySelector(`tr[data-kind="${k}"]`);
@@ -193,6 +195,7 @@ export function mount(root) {
     stopAll();
     toHash(config);
     histories = { plain: [], residual: [] };
+    root.dataset.records = "0";
     paused = false;
     pauseButton.textContent = "Pause";
     delete root.dataset.runtimeError;
@@ -256,8 +259,18 @@ export function mount(root) {
   });
   retry.addEventListener("click", () => { bridge.restart(); run(); });
 
+  // Start the runtime once the widget is well in view, so Run answers sooner; errors are
+  // reported when the reader presses Run (start() retries from scratch after a failure).
+  const observer = "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) {
+      observer.disconnect();
+      bridge.start().catch(() => {});
+    }
+  }, { threshold: 0.3 }) : null;
+  if (observer) observer.observe(root);
+
   write(defaults);
   fromHash();
   setState("static", "The figure was computed when the site was built. Press Run to train in your browser.");
-  return { root, unmount: stopAll };
+  return { root, unmount() { stopAll(); if (observer) observer.disconnect(); } };
 }

@@ -1,0 +1,111 @@
+"""Browser benchmarks of the trainer, self-hosted on 127.0.0.1, in Debian's Chromium.
+
+    .venv/bin/python scripts/bench_browser.py [--runs 3] [--site DIR]
+
+Reports, per run (each in a fresh browser context, so the HTTP cache is cold):
+* click → first live result: from the click on Run to the first epoch drawn;
+* the same for a second run on the same page (runtime already loaded);
+* the full default run in the browser vs the same two api.train calls natively, side by
+  side in this process (the ratio is what matters; the machine's load moves both);
+* main-thread long tasks (over 50 ms) during the run, from PerformanceObserver.
+Numbers are printed as a Markdown table for docs/runtime.md. Not a test: timings are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from conftest import ARGS, CHROMIUM, _Quiet  # noqa: E402
+
+from simcore import api  # noqa: E402
+
+FIRST = "() => Number(document.querySelector('[data-sim=trainer]').dataset.records || 0) > 0"
+OBSERVE = """() => {
+  window.__long = [];
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
+    .observe({ type: "longtask", buffered: false });
+}"""
+
+
+def build(site: Path) -> None:
+    env = {**os.environ, "PYODIDE_MODE": "self", "NO_MKDOCS_2_WARNING": "1"}
+    subprocess.run([str(Path(sys.executable).parent / "mkdocs"), "build", "--strict", "-q",
+                    "--site-dir", str(site)], cwd=ROOT, env=env, check=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--site", type=Path, help="an already built self-mode site")
+    args = ap.parse_args()
+    site = args.site or Path(tempfile.mkdtemp(prefix="bench-site-"))
+    if not args.site:
+        build(site)
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/trainer/"
+
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for _ in range(args.runs):
+            ctx = browser.new_context()
+            page = ctx.new_page()
+            page.set_default_timeout(180_000)
+            page.goto(url)
+            page.evaluate(OBSERVE)
+            t0 = time.perf_counter()
+            page.click("[data-action=run]")
+            page.wait_for_function(FIRST, polling=5)
+            cold = time.perf_counter() - t0
+            page.wait_for_selector('[data-sim=trainer][data-state="done"]')
+            browser_run = time.perf_counter() - t0 - cold
+            cfg = page.evaluate("() => JSON.parse(document.querySelector('[data-sim=trainer]').dataset.config)")
+            t1 = time.perf_counter()
+            for kind in ("plain", "residual"):
+                api.train({**cfg, "kind": kind})
+            native = time.perf_counter() - t1
+            t2 = time.perf_counter()
+            page.click("[data-action=run]")
+            page.wait_for_function(FIRST, polling=5)
+            warm = time.perf_counter() - t2
+            page.wait_for_selector('[data-sim=trainer][data-state="done"]')
+            long_tasks = page.evaluate("() => window.__long")
+            rows.append((cold, warm, browser_run, native, long_tasks))
+            ctx.close()
+        browser.close()
+    server.shutdown()
+
+    print("| measure | median | runs |")
+    print("|---|---:|---|")
+    fmt = lambda xs: ", ".join(f"{x:.2f}" for x in xs)  # noqa: E731
+    for name, i in (("click → first live epoch, cold cache (s)", 0),
+                    ("click → first live epoch, second run (s)", 1),
+                    ("default run in the browser (s)", 2), ("same two api.train calls natively (s)", 3)):
+        xs = [r[i] for r in rows]
+        print(f"| {name} | {statistics.median(xs):.2f} | {fmt(xs)} |")
+    ratios = [r[2] / r[3] for r in rows]
+    print(f"| browser ÷ native | {statistics.median(ratios):.1f}× | {fmt(ratios)} |")
+    longs = [len(r[4]) for r in rows]
+    worst = max((max(r[4]) for r in rows if r[4]), default=0)
+    print(f"| main-thread tasks over 50 ms during two runs | {statistics.median(longs):.0f} | "
+          f"{', '.join(map(str, longs))} (longest {worst:.0f} ms) |")
+
+
+if __name__ == "__main__":
+    main()
