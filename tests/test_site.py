@@ -9,12 +9,30 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_mkdocs_build_strict(tmp_path):
+    """The default (cdn-mode) build: strict, and every page carries the runtime settings that
+    point at the pinned CDN and at a simcore wheel whose sha256 matches the file served."""
+    import hashlib
+    import json
+    import os
+    import re
+
     mkdocs = Path(sys.executable).parent / "mkdocs"
     exe = str(mkdocs) if mkdocs.exists() else shutil.which("mkdocs")
-    out = subprocess.run([exe, "build", "--strict", "--site-dir", str(tmp_path / "site")],
-                         cwd=ROOT, capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYODIDE_MODE"}
+    site = tmp_path / "site"
+    out = subprocess.run([exe, "build", "--strict", "--site-dir", str(site)],
+                         cwd=ROOT, capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
-    assert (tmp_path / "site" / "index.html").exists()
+    assert (site / "index.html").exists()
+    page = (site / "trainer" / "index.html").read_text()
+    cfg = json.loads(re.search(r'<script id="sim-config"[^>]*>(.*?)</script>', page, re.S).group(1))
+    version = re.search(r"^\s+version: ([\d.]+)", (ROOT / "mkdocs.yml").read_text(), re.M).group(1)
+    assert cfg["mode"] == "cdn" and cfg["pyodideVersion"] == version
+    assert cfg["indexURL"] == f"https://cdn.jsdelivr.net/pyodide/v{version}/full/"
+    wheel = site / cfg["wheelURL"]
+    assert hashlib.sha256(wheel.read_bytes()).hexdigest() == cfg["wheelSha256"]
+    assert not (site / "assets" / "pyodide").exists(), "cdn mode must not ship Pyodide"
+    assert 'data-sim="trainer"' in page and "fonts.googleapis" not in page
 
 
 def load_hooks():
