@@ -42,17 +42,25 @@ def _svg(label: str, body: list[str]) -> str:
             f'class="sim-chart">' + "".join(body) + "</svg>")
 
 
-def _frame(title, x_dom, y_dom, x_label, y_label):
-    (x0, x1), (y0, y1) = x_dom, y_dom
+def log_ticks(lo: float, hi: float) -> list[float]:
+    ticks = [10.0 ** e for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+             if lo * (1 - 1e-9) <= 10.0 ** e <= hi * (1 + 1e-9)]
+    step = math.ceil(len(ticks) / 6) or 1
+    return ticks[::step]
+
+
+def _frame(title, x_dom, y_dom, x_label, y_label, log_y=False):
+    (x0, x1) = x_dom
+    (y0, y1) = (math.log10(y_dom[0]), math.log10(y_dom[1])) if log_y else y_dom
 
     def sx(x):
         return ML + (x - x0) / ((x1 - x0) or 1) * (W - ML - MR)
 
     def sy(y):
-        return H - MB - (y - y0) / ((y1 - y0) or 1) * (H - MT - MB)
+        return H - MB - ((math.log10(y) if log_y else y) - y0) / ((y1 - y0) or 1) * (H - MT - MB)
 
     body = [f'<text x="{ML}" y="16" class="sim-chart-title">{escape(title)}</text>']
-    for t in nice_ticks(y0, y1, 4):
+    for t in (log_ticks(*y_dom) if log_y else nice_ticks(y0, y1, 4)):
         body.append(f'<line x1="{ML}" x2="{W - MR}" y1="{sy(t)}" y2="{sy(t)}" class="sim-gridline"/>')
         body.append(f'<text x="{ML - 6}" y="{sy(t) + 4}" class="sim-tick" text-anchor="end">{_fmt(t)}</text>')
     for t in nice_ticks(x0, x1, 5):
@@ -64,20 +72,25 @@ def _frame(title, x_dom, y_dom, x_label, y_label):
     return body, sx, sy
 
 
-def line_chart(title, x_label, y_label, series, x_dom, y_dom) -> str:
-    """``series``: list of dicts ``{name, cls, points: [(x, y)], dashed}``; y None is a gap."""
-    body, sx, sy = _frame(title, x_dom, y_dom, x_label, y_label)
+def line_chart(title, x_label, y_label, series, x_dom, y_dom, log_y=False) -> str:
+    """``series``: list of dicts ``{name, cls, points: [(x, y)], dashed, markers}``; a y of
+    None is a gap; ``log_y`` draws the y axis in powers of ten."""
+    body, sx, sy = _frame(title, x_dom, y_dom, x_label, y_label, log_y)
     for i, s in enumerate(series):
-        d, pen = [], "M"
+        d, dots, pen = [], [], "M"
         for x, y in s["points"]:
-            if y is None or not math.isfinite(y):
+            if y is None or not math.isfinite(y) or (log_y and y <= 0):
                 pen = "M"
                 continue
             yc = min(max(y, y_dom[0]), y_dom[1])
             d.append(f"{pen}{sx(x):.1f},{sy(yc):.1f}")
+            if s.get("markers"):
+                dots.append((sx(x), sy(yc)))
             pen = "L"
         cls = f'sim-line {s["cls"]}' + (" sim-dashed" if s.get("dashed") else "")
         body.append(f'<path d="{"".join(d)}" class="{cls}"/>')
+        body += [f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" class="sim-marker {s["cls"]}"/>'
+                 for cx, cy in dots]
         lx, ly = W - MR - 150 + 78 * i, 12  # legend in the title row, right-aligned
         body.append(f'<line x1="{lx}" x2="{lx + 16}" y1="{ly}" y2="{ly}" class="{cls}"/>')
         body.append(f'<text x="{lx + 20}" y="{ly + 4}" class="sim-legend">{escape(s["name"])}</text>')
@@ -100,4 +113,42 @@ def boundary_chart(title: str, boundary: dict, data: dict) -> str:
                     f'cy="{y0 + size - (y - ly) / (hy - ly) * size:.1f}" r="2.2" '
                     f'class="sim-point sim-class-{c}"/>')
     body.append(f'</g><rect x="{x0}" y="{y0}" width="{size}" height="{size}" class="sim-box"/>')
+    return _svg(title, body)
+
+
+_STOPS = [(0, 32, 76), (87, 92, 109), (124, 123, 120), (188, 175, 111), (253, 231, 55)]
+
+
+def sequential(t: float) -> str:
+    """Sequential colour for ``t`` in [0, 1] (cividis-like), as charts.js's ``sequential``."""
+    u = min(max(t, 0.0), 1.0) * (len(_STOPS) - 1)
+    i = min(int(math.floor(u)), len(_STOPS) - 2)
+    f = u - i
+    c = [round(a + f * (b - a)) for a, b in zip(_STOPS[i], _STOPS[i + 1])]
+    return f"rgb({c[0]},{c[1]},{c[2]})"
+
+
+def heatmap(title, x_label, y_label, x, y, values, log_scale=False) -> str:
+    """``values[j][i]`` over columns ``x`` and rows ``y`` (increasing upwards)."""
+    def ok(v):
+        return v is not None and math.isfinite(v) and (not log_scale or v > 0)
+
+    def f(v):
+        return math.log10(v) if log_scale else v
+
+    flat = [f(v) for row in values for v in row if ok(v)]
+    lo, hi = min(flat), max(flat)
+    body, sx, sy = _frame(title, (x[0], x[-1]), (y[0], y[-1]), x_label, y_label)
+    dx = (sx(x[-1]) - sx(x[0])) / max(len(x) - 1, 1)
+    dy = (sy(y[0]) - sy(y[-1])) / max(len(y) - 1, 1)
+    cells = ['<g class="sim-heat">']
+    for j, row in enumerate(values):
+        for i, v in enumerate(row):
+            fill = sequential((f(v) - lo) / ((hi - lo) or 1)) if ok(v) else "none"
+            cells.append(f'<rect x="{sx(x[i]) - dx / 2:.2f}" y="{sy(y[j]) - dy / 2:.2f}" '
+                         f'width="{dx + 0.3:.2f}" height="{dy + 0.3:.2f}" fill="{fill}"/>')
+    cells.append("</g>")
+    body[1:1] = cells
+    note = (f"colour: 10^{lo:.1f} … 10^{hi:.1f}" if log_scale else f"colour: {_fmt(lo)} … {_fmt(hi)}")
+    body.append(f'<text x="{W - MR}" y="16" class="sim-legend" text-anchor="end">{escape(note)}</text>')
     return _svg(title, body)

@@ -18,14 +18,14 @@ from simcore import api
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_wheel  # noqa: E402  (scripts/ sibling modules)
-import figures  # noqa: E402
+import widgets  # noqa: E402  (scripts/widgets/<kind>.py: each widget's static fallback)
 import vendor_pyodide  # noqa: E402
 
 CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
 MODES = ("cdn", "self")
 _state: dict = {}
 
-MARKER = re.compile(r"^<!-- simcore:(\w+) -->$", re.M)
+MARKER = re.compile(r"^<!-- simcore:([\w-]+) -->$", re.M)
 
 
 def _fmt(v) -> str:
@@ -61,55 +61,7 @@ def variants_table() -> str:
     return "\n".join(rows)
 
 
-TRAINER_DEFAULTS = {**api.TRAIN_DEFAULTS, "n": 300, "depth": 20, "width": 16, "epochs": 30,
-                    "batch_size": 32, "grid": 32}
-TRAINER_FIELDS = ("dataset", "depth", "width", "layout", "activation", "init", "norm",
-                  "optimizer", "lr", "batch_size", "epochs", "seed")
-
-
-def _readout(histories: dict) -> str:
-    head = ("<tr><th>network</th><th>epochs</th><th>training loss</th><th>training accuracy</th>"
-            "<th>test accuracy</th><th>status</th></tr>")
-    rows = []
-    for kind, hist in histories.items():
-        last = hist[-1]
-        cells = []
-        for key in ("epoch", "train_loss", "train_acc", "test_acc"):
-            v = last[key]
-            shown = str(v) if key == "epoch" else (f"{v:.4f}" if key == "train_loss" else f"{100 * v:.1f} %")
-            cells.append(f'<td data-key="{key}" data-value="{escape(json.dumps(v))}">{shown}</td>')
-        rows.append(f'<tr data-kind="{kind}"><th scope="row">{kind}</th>{"".join(cells)}'
-                    f'<td data-key="status">{last["status"]}</td></tr>')
-    return f'<table class="sim-readout"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
-
-
-def trainer_widget() -> str:
-    """The trainer's root element with its static figure: the default configuration trained
-    natively at build time by the same simcore.api call the browser makes."""
-    cfg = TRAINER_DEFAULTS
-    histories = {k: api.train({**cfg, "kind": k})["history"] for k in ("plain", "residual")}
-    loss_max = max(1.0, *(min(r["train_loss"], 5.0) for h in histories.values() for r in h
-                          if r["train_loss"] is not None))
-    panels = [
-        figures.line_chart("Training loss", "epoch", "loss",
-                           [{"name": k, "cls": f"sim-{k}", "points": [(r["epoch"], r["train_loss"]) for r in h]}
-                            for k, h in histories.items()], (0, cfg["epochs"]), (0, loss_max)),
-        figures.line_chart("Training accuracy", "epoch", "accuracy",
-                           [{"name": k, "cls": f"sim-{k}", "points": [(r["epoch"], r["train_acc"]) for r in h]}
-                            for k, h in histories.items()], (0, cfg["epochs"]), (0, 1)),
-    ] + [figures.boundary_chart(f"Decision boundary, {k}", h[-1]["boundary"], h[0]["data"])
-         for k, h in histories.items()]
-    spec = {f: api.FIELDS[f] for f in TRAINER_FIELDS}
-    figure = "".join(f'<div class="sim-panel">{p}</div>' for p in panels)
-    return (
-        f'<div class="sim sim-trainer" id="trainer" data-sim="trainer" data-state="static" '
-        f'data-config="{escape(json.dumps(cfg))}" data-fields="{escape(json.dumps(spec))}">'
-        f'<div class="sim-figure">{figure}</div>'
-        f'{_readout(histories)}</div>'
-    )
-
-
-GENERATORS = {"fields": fields_table, "variants": variants_table, "trainer": trainer_widget}
+GENERATORS = {"fields": fields_table, "variants": variants_table, **widgets.renderers()}
 
 
 def render_markers(markdown: str) -> str:

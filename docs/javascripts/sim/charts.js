@@ -31,13 +31,23 @@ function fmt(v) {
   return String(+v.toPrecision(3));
 }
 
-function frame(svg, title, xDomain, yDomain, xLabel, yLabel) {
+export function logTicks(lo, hi) {
+  const ticks = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    const v = 10 ** e;
+    if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) ticks.push(v);
+  }
+  const step = Math.ceil(ticks.length / 6);
+  return ticks.filter((_, i) => i % step === 0);
+}
+
+function frame(svg, title, xDomain, yDomain, xLabel, yLabel, logY = false) {
   const [x0, x1] = xDomain;
-  const [y0, y1] = yDomain;
+  const [y0, y1] = logY ? yDomain.map(Math.log10) : yDomain;
   const sx = (x) => M.l + ((x - x0) / (x1 - x0 || 1)) * (W - M.l - M.r);
-  const sy = (y) => H - M.b - ((y - y0) / (y1 - y0 || 1)) * (H - M.t - M.b);
+  const sy = (y) => H - M.b - (((logY ? Math.log10(y) : y) - y0) / (y1 - y0 || 1)) * (H - M.t - M.b);
   svg.append(el("text", { x: M.l, y: 16, class: "sim-chart-title" }, title));
-  for (const t of niceTicks(y0, y1, 4)) {
+  for (const t of logY ? logTicks(...yDomain) : niceTicks(y0, y1, 4)) {
     svg.append(el("line", { x1: M.l, x2: W - M.r, y1: sy(t), y2: sy(t), class: "sim-gridline" }));
     svg.append(el("text", { x: M.l - 6, y: sy(t) + 4, class: "sim-tick", "text-anchor": "end" }, fmt(t)));
   }
@@ -56,21 +66,25 @@ function svgRoot(label) {
 }
 
 /**
- * Line chart. series: [{name, cls, points: [[x, y], ...], dashed}]; y values of null are gaps.
+ * Line chart. series: [{name, cls, points: [[x, y], ...], dashed, markers}]; a y of null is a
+ * gap. logY draws the y axis in powers of ten (yDomain must then be positive).
  */
-export function lineChart({ title, xLabel, yLabel, series, xDomain, yDomain }) {
+export function lineChart({ title, xLabel, yLabel, series, xDomain, yDomain, logY = false }) {
   const svg = svgRoot(title);
-  const { sx, sy } = frame(svg, title, xDomain, yDomain, xLabel, yLabel);
+  const { sx, sy } = frame(svg, title, xDomain, yDomain, xLabel, yLabel, logY);
   series.forEach((s, i) => {
     const parts = [];
+    const dots = [];
     let pen = "M";
     for (const [x, y] of s.points) {
-      if (y === null || !Number.isFinite(y)) { pen = "M"; continue; }
+      if (y === null || !Number.isFinite(y) || (logY && y <= 0)) { pen = "M"; continue; }
       const yc = Math.min(Math.max(y, yDomain[0]), yDomain[1]);
       parts.push(`${pen}${sx(x).toFixed(1)},${sy(yc).toFixed(1)}`);
+      if (s.markers) dots.push([sx(x), sy(yc)]);
       pen = "L";
     }
     svg.append(el("path", { d: parts.join(""), class: `sim-line ${s.cls}${s.dashed ? " sim-dashed" : ""}` }));
+    for (const [cx, cy] of dots) svg.append(el("circle", { cx: cx.toFixed(1), cy: cy.toFixed(1), r: 3, class: `sim-marker ${s.cls}` }));
     const lx = W - M.r - 150 + 78 * i;  // legend in the title row, right-aligned
     const ly = 12;
     svg.append(el("line", { x1: lx, x2: lx + 16, y1: ly, y2: ly, class: `sim-line ${s.cls}${s.dashed ? " sim-dashed" : ""}` }));
@@ -105,5 +119,41 @@ export function boundaryChart({ title, boundary, data }) {
   });
   svg.append(pts);
   svg.append(el("rect", { x: x0, y: y0, width: size, height: size, class: "sim-box" }));
+  return svg;
+}
+
+/** Sequential colour for t in [0, 1] (cividis-like: readable with colour-vision deficiency). */
+export function sequential(t) {
+  const stops = [[0, 32, 76], [87, 92, 109], [124, 123, 120], [188, 175, 111], [253, 231, 55]];
+  const u = Math.min(Math.max(t, 0), 1) * (stops.length - 1);
+  const i = Math.min(Math.floor(u), stops.length - 2);
+  const f = u - i;
+  const c = stops[i].map((a, k) => Math.round(a + f * (stops[i + 1][k] - a)));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+/**
+ * Heat map of values[j][i] over x (columns) and y (rows, increasing upwards); colour by
+ * value, on a log scale when logScale (values must be positive), with its colour range noted.
+ */
+export function heatmap({ title, xLabel, yLabel, x, y, values, logScale = false }) {
+  const svg = svgRoot(title);
+  const flat = values.flat().filter((v) => v !== null && Number.isFinite(v) && (!logScale || v > 0));
+  const f = (v) => (logScale ? Math.log10(v) : v);
+  const lo = Math.min(...flat.map(f));
+  const hi = Math.max(...flat.map(f));
+  const { sx, sy } = frame(svg, title, [x[0], x[x.length - 1]], [y[0], y[y.length - 1]], xLabel, yLabel);
+  const dx = (sx(x[x.length - 1]) - sx(x[0])) / Math.max(x.length - 1, 1);
+  const dy = (sy(y[0]) - sy(y[y.length - 1])) / Math.max(y.length - 1, 1);
+  const g = el("g", { class: "sim-heat" });
+  values.forEach((row, j) => row.forEach((v, i) => {
+    const ok = v !== null && Number.isFinite(v) && (!logScale || v > 0);
+    g.append(el("rect", { x: (sx(x[i]) - dx / 2).toFixed(2), y: (sy(y[j]) - dy / 2).toFixed(2),
+      width: (dx + 0.3).toFixed(2), height: (dy + 0.3).toFixed(2),
+      fill: ok ? sequential((f(v) - lo) / (hi - lo || 1)) : "none" }));
+  }));
+  svg.insertBefore(g, svg.children[1]);
+  const note = logScale ? `colour: 10^${lo.toFixed(1)} … 10^${hi.toFixed(1)}` : `colour: ${fmt(lo)} … ${fmt(hi)}`;
+  svg.append(el("text", { x: W - M.r, y: 16, class: "sim-legend", "text-anchor": "end" }, note));
   return svg;
 }

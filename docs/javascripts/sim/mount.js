@@ -1,8 +1,8 @@
 // Mounts every [data-sim] element on each page load, including mkdocs-material's instant
 // navigation (document$), and unmounts widgets of the page being left.
-const WIDGETS = {
-  trainer: () => import("./widgets/trainer.js"),
-};
+// docs/javascripts/sim/widgets/<kind>.js serves [data-sim="<kind>"]; kinds are written by the
+// page authors (never taken from the URL), and checked against this pattern before import.
+const KIND = /^[a-z][a-z-]*$/;
 
 const mounted = new Set();
 
@@ -15,10 +15,10 @@ async function mountAll() {
   }
   for (const root of document.querySelectorAll("[data-sim]")) {
     if (root.dataset.mounted) continue;
-    const load = WIDGETS[root.dataset.sim];
-    if (!load) continue;
+    const kind = root.dataset.sim;
+    if (!KIND.test(kind)) continue;
     root.dataset.mounted = "true";
-    const module = await load();
+    const module = await import(`./widgets/${kind}.js`);
     mounted.add(module.mount(root));
   }
 }

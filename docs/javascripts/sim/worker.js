@@ -79,6 +79,7 @@ async function boot(cfg) {
   let probe;
   try {
     probe = await fetch(cfg.indexURL + "pyodide.asm.wasm", { method: "HEAD", cache: "no-cache" });
+    await probe.arrayBuffer();  // finish the (empty) response, or it counts as aborted
   } catch (err) {
     throw new Error(`Pyodide ${cfg.pyodideVersion} could not be reached at ${cfg.indexURL}.`);
   }
