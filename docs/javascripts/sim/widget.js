@@ -1,0 +1,274 @@
+// What every widget shares: controls built from the simcore.api field spec, validation with a
+// message next to the control, the configuration in the URL hash (parsed as data, never HTML),
+// the action buttons, the progress bar and status line, and the data-state contract:
+//   static | loading | running | done | error, with a [data-action="run"] button.
+// A widget supplies its controls and a run(config, ui) function; see widgets/trainer.js.
+
+import * as bridge from "./bridge.js";
+
+export function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === false || v === null || v === undefined) continue;
+    if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  node.append(...children);
+  return node;
+}
+
+function describe(kind, allowed) {
+  if (kind === "choice") return `one of ${allowed.join(", ")}`;
+  if (kind === "bool") return "true or false";
+  const what = { int: "an integer", float: "a number", ints: "a list of integers" }[kind];
+  return `${what} in [${allowed[0]}, ${allowed[1]}]`;
+}
+
+/** Parse one control's text into the JSON value simcore.api expects, or throw its message. */
+export function parseField(field, spec, raw) {
+  const [kind, allowed] = spec;
+  const text = String(raw).trim();
+  const numeric = kind !== "choice" && text !== "" && /^[-+0-9.,eE]+$/.test(text);
+  const shown = numeric ? text.slice(0, 80) : JSON.stringify(String(raw).slice(0, 80));
+  const bad = (why) => new Error(`${field}: ${shown} is not allowed${why ? ` (${why})` : ""}; expected ${describe(kind, allowed)}`);
+  if (kind === "bool") {
+    if (raw === true || raw === "true") return true;
+    if (raw === false || raw === "false") return false;
+    throw bad();
+  }
+  if (kind === "choice") {
+    if (!allowed.includes(raw)) throw bad();
+    return raw;
+  }
+  const number = (text) => {
+    const t = String(text).trim();
+    const v = t === "" ? NaN : Number(t);
+    if (!Number.isFinite(v)) throw bad("not a finite number");
+    if ((kind === "int" || kind === "ints") && !Number.isInteger(v)) throw bad("not an integer");
+    if (v < allowed[0] || v > allowed[1]) throw bad("out of range");
+    return v;
+  };
+  if (kind === "ints") {
+    const values = String(raw).split(",").map(number);
+    if (values.some((v, i) => i > 0 && v <= values[i - 1])) throw bad("must be strictly ascending");
+    if (values.length < 1 || values.length > 8) throw bad("need 1 to 8 values");
+    return values;
+  }
+  return number(raw);
+}
+
+/**
+ * Build the shared frame inside root and return the ui a widget drives.
+ * controls: [[field, label], ...] whose specs are in root's data-fields.
+ * options.run(config, ui): async, the widget's work; ui.running/ui.stopped tell it to stop.
+ * options.actions: extra buttons, e.g. ["pause"] to show Pause/Resume (ui.paused).
+ */
+export function frame(root, controls, options) {
+  const defaults = JSON.parse(root.dataset.config);
+  const fields = JSON.parse(root.dataset.fields);
+  const id = root.id || root.dataset.sim;
+  const form = h("form", { class: "sim-controls", novalidate: true, "aria-label": options.label || "Settings" });
+  const inputs = {};
+  const errors = {};
+  for (const [field, label] of controls) {
+    const [kind, allowed] = fields[field];
+    const inputId = `${id}-${field}`;
+    let input;
+    if (kind === "choice") {
+      input = h("select", { id: inputId, name: field });
+      for (const option of allowed) input.append(h("option", { value: option, text: option }));
+    } else if (kind === "bool") {
+      input = h("input", { id: inputId, name: field, type: "checkbox" });
+    } else {
+      input = h("input", { id: inputId, name: field, type: "text", autocomplete: "off", spellcheck: "false",
+        inputmode: kind === "float" ? "decimal" : kind === "int" ? "numeric" : "text" });
+    }
+    const error = h("span", { class: "sim-error", id: `${inputId}-error`, role: "alert" });
+    input.setAttribute("aria-describedby", error.id);
+    inputs[field] = input;
+    errors[field] = error;
+    form.append(h("div", { class: "sim-field" }, h("label", { for: inputId, text: label }), input, error));
+  }
+  const buttons = {
+    run: h("button", { type: "submit", class: "md-button md-button--primary", "data-action": "run", text: "Run" }),
+  };
+  if ((options.actions || []).includes("pause")) {
+    buttons.pause = h("button", { type: "button", class: "md-button", "data-action": "pause", text: "Pause", disabled: true });
+  }
+  buttons.stop = h("button", { type: "button", class: "md-button", "data-action": "stop", text: "Stop", disabled: true });
+  buttons.reset = h("button", { type: "button", class: "md-button", "data-action": "reset", text: "Reset" });
+  buttons.retry = h("button", { type: "button", class: "md-button", "data-action": "retry", text: "Retry", hidden: true });
+  const bar = h("progress", { class: "sim-progress", max: 1, value: 0, "aria-label": "Progress" });
+  const status = h("span", { class: "sim-status", role: "status", "aria-live": "polite" });
+  form.append(h("div", { class: "sim-actions" }, ...Object.values(buttons).filter((b) => b !== buttons.retry), bar, status, buttons.retry));
+  root.prepend(form);
+
+  const ui = {
+    root, defaults, fields, inputs, errors, buttons, bar, status,
+    running: false, stopped: false, paused: false, handles: [],
+    setState(state, message = "") {
+      root.dataset.state = state;
+      status.textContent = message;
+      buttons.run.disabled = state === "loading" || state === "running";
+      buttons.stop.disabled = state !== "running" && state !== "loading";
+      if (buttons.pause) {
+        buttons.pause.disabled = state !== "running";
+        if (state !== "running") { ui.paused = false; buttons.pause.textContent = "Pause"; }
+      }
+      buttons.retry.hidden = state !== "error" || !root.dataset.runtimeError;
+    },
+    progress(done, total) { bar.max = Math.max(total, 1); bar.value = done; },
+    onProgress(p) {
+      if (root.dataset.state !== "loading") return;
+      status.textContent = p.stage === "ready" ? "Running…" : `Loading ${p.stage} (${p.done + 1} of ${p.total})…`;
+      ui.progress(p.done, p.total);
+    },
+    /** Run one simcore.api task in the worker (loading the runtime first if needed). */
+    async task(name, config) {
+      const result = await bridge.run(name, config, ui.onProgress);
+      if (root.dataset.state === "loading") ui.setState("running", "Running…");
+      return result;
+    },
+    fieldError(field, message) {
+      if (!errors[field]) return false;
+      errors[field].textContent = message;
+      inputs[field].setAttribute("aria-invalid", "true");
+      return true;
+    },
+  };
+
+  function write(config) {
+    for (const [field] of controls) {
+      const input = inputs[field];
+      const v = config[field];
+      if (input.type === "checkbox") input.checked = Boolean(v);
+      else input.value = Array.isArray(v) ? v.join(",") : String(v);
+    }
+  }
+
+  function read() {
+    const config = { ...defaults };
+    let ok = true;
+    for (const [field] of controls) {
+      const input = inputs[field];
+      try {
+        config[field] = parseField(field, fields[field], input.type === "checkbox" ? input.checked : input.value);
+        errors[field].textContent = "";
+        input.removeAttribute("aria-invalid");
+      } catch (err) {
+        ui.fieldError(field, err.message);
+        ok = false;
+      }
+    }
+    return ok ? config : null;
+  }
+
+  function fromHash() {
+    const prefix = `#${id}?`;
+    if (!location.hash.startsWith(prefix)) return;
+    const params = new URLSearchParams(location.hash.slice(prefix.length));
+    for (const [field] of controls) {
+      if (!params.has(field)) continue;
+      const value = params.get(field).slice(0, 200);
+      const input = inputs[field];
+      try {
+        parseField(field, fields[field], value);
+      } catch (err) {
+        ui.fieldError(field, err.message);
+        continue;
+      }
+      if (input.type === "checkbox") input.checked = value === "true";
+      else input.value = value;
+    }
+  }
+
+  function toHash(config) {
+    const params = new URLSearchParams();
+    for (const [field] of controls) {
+      const v = config[field];
+      params.set(field, Array.isArray(v) ? v.join(",") : String(v));
+    }
+    history.replaceState(null, "", `#${id}?${params}`);
+  }
+
+  function stopAll() {
+    ui.stopped = true;
+    ui.running = false;
+    for (const handle of ui.handles) handle.stop();
+    ui.handles = [];
+  }
+
+  async function start() {
+    const config = read();
+    if (!config) {
+      status.textContent = "Fix the highlighted setting first.";
+      return;
+    }
+    stopAll();
+    toHash(config);
+    delete root.dataset.runtimeError;
+    ui.stopped = false;
+    ui.running = true;
+    ui.setState(bridge.isReady() ? "running" : "loading", bridge.isReady() ? "Running…" : "Loading the Python runtime…");
+    const token = {};
+    ui.token = token;
+    try {
+      const message = await options.run(config, ui);
+      if (ui.token === token && !ui.stopped) ui.setState("done", message || "Done.");
+    } catch (err) {
+      if (ui.token !== token) return;
+      if (err.field && ui.fieldError(err.field, err.message)) {
+        ui.setState("error", "Fix the highlighted setting first.");
+      } else if (!/restarted/.test(err.message)) {
+        root.dataset.runtimeError = "true";
+        ui.setState("error", `The simulation could not run here: ${err.message} The figure below was computed when the site was built.`);
+      }
+    } finally {
+      if (ui.token === token) ui.running = false;
+    }
+  }
+
+  form.addEventListener("submit", (e) => { e.preventDefault(); start(); });
+  buttons.stop.addEventListener("click", () => {
+    stopAll();
+    ui.setState("done", options.stoppedMessage ? options.stoppedMessage(ui) : "Stopped.");
+  });
+  if (buttons.pause) {
+    buttons.pause.addEventListener("click", () => {
+      ui.paused = !ui.paused;
+      for (const handle of ui.handles) (ui.paused ? handle.pause() : handle.resume());
+      buttons.pause.textContent = ui.paused ? "Resume" : "Pause";
+      status.textContent = ui.paused ? "Paused." : "Running…";
+    });
+  }
+  buttons.reset.addEventListener("click", () => {
+    stopAll();
+    write(defaults);
+    for (const f in errors) { errors[f].textContent = ""; inputs[f].removeAttribute("aria-invalid"); }
+    history.replaceState(null, "", location.pathname + location.search);
+    if (root.dataset.state !== "static") ui.setState("done", "Settings reset; press Run.");
+  });
+  buttons.retry.addEventListener("click", () => { bridge.restart(); start(); });
+
+  // Start the runtime once the widget is well in view, so Run answers sooner; errors are
+  // reported when the reader presses Run (start() retries from scratch after a failure).
+  const observer = "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) {
+      observer.disconnect();
+      bridge.start().catch(() => {});
+    }
+  }, { threshold: 0.3 }) : null;
+  if (observer) observer.observe(root);
+
+  write(defaults);
+  fromHash();
+  ui.setState("static", options.staticMessage || "The figure was computed when the site was built. Press Run to compute it in your browser.");
+  ui.unmount = () => { stopAll(); if (observer) observer.disconnect(); };
+  return ui;
+}
+
+/** Fill the readout cells ([data-key] inside rows [data-kind]) with values and their text. */
+export function setCell(cell, value, text) {
+  cell.dataset.value = JSON.stringify(value);
+  cell.textContent = text;
+}
