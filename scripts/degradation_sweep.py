@@ -21,6 +21,8 @@ VARIANTS = {
     "lr 0.1": {"lr": 0.1},
     "lr 0.2": {"lr": 0.2},
     "lr 0.2 + warm-up 5": {"lr": 0.2, "warmup": 5},
+    "lr 0.4": {"lr": 0.4},
+    "lr 0.4 + warm-up 5": {"lr": 0.4, "warmup": 5},
     "no batch norm": {"norm": False},
     "pre-activation": {"layout": "pre"},
     "width 16": {"width": 16},
