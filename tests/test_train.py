@@ -1,7 +1,6 @@
 import json
 import warnings
 
-import numpy as np
 import pytest
 
 from simcore.train import TrainConfig, train
