@@ -60,7 +60,11 @@ def variants_table() -> str:
     return "\n".join(rows)
 
 
-GENERATORS = {"fields": fields_table, "variants": variants_table, **widgets.renderers()}
+GENERATORS = {"fields": fields_table, "variants-table": variants_table}
+_clash = set(GENERATORS) & set(widgets.renderers())
+if _clash:
+    raise ValueError(f"widget kinds clash with table generators: {', '.join(sorted(_clash))}")
+GENERATORS.update(widgets.renderers())
 
 
 def render_markers(markdown: str) -> str:

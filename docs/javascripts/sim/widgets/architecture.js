@@ -1,0 +1,165 @@
+// The architecture diagram: plain and residual nets of one configuration side by side, one box
+// per weight layer, shortcuts as dashed arcs. It redraws as the controls change, without
+// Python: the layer list is rebuilt from the rules scripts/widgets/architecture.py read off
+// simcore.nets at build time (root's data-rules), and the drawing mirrors that module's draw().
+// Shared contract and controls: ../widget.js (Run simply redraws; data-state done after).
+
+import { frame, h, setCell } from "../widget.js";
+
+const NS = "http://www.w3.org/2000/svg";
+const CONTROLS = [["depth", "Depth"], ["width", "Width"], ["layout", "Block layout"], ["bottleneck", "Bottleneck"]];
+const KINDS = ["plain", "residual"];
+const W = 320;
+const H = 220;
+const X0 = 8;
+const X1 = 312;
+const ROWS = { plain: [34, 64], residual: [108, 168] };  // label baseline, wire
+const BOX_MAX = 40;
+const BOX_MIN = 6;
+const ARC_GAP = 22;
+
+/** A coordinate rounded to 1/100 (as scripts/widgets/architecture.py's num()). */
+const num = (v) => String(Math.floor(v * 100 + 0.5) / 100);
+
+function el(name, attrs = {}, ...children) {
+  const node = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  node.append(...children);
+  return node;
+}
+
+function depthError(message) {
+  const err = new Error(message);
+  err.field = "depth";
+  return err;
+}
+
+/**
+ * The layer list of the plain or residual network of config cfg, from the rules: {kind,
+ * layers: [{role, block, index, in, out, ops}], blocks: [{first, last, in, out, shortcut,
+ * after}]}. Throws simcore's own message (field "depth") when the depth cannot be built.
+ */
+export function plan(cfg, rules, kind) {
+  const type = cfg.bottleneck ? "bottleneck" : "basic";
+  const k = rules.layers_per_block[type];
+  if (cfg.depth < 2 + k || (cfg.depth - 2) % k) throw depthError(rules.depth_message[type].replace("{depth}", String(cfg.depth)));
+  const w = cfg.width;
+  const mid = Math.max(rules.bottleneck.min, Math.floor(w / rules.bottleneck.divisor));
+  const widths = cfg.bottleneck ? [w, mid, mid, w] : [w, w, w];
+  const u = rules.units[cfg.layout];
+  const layers = [{ role: "stem", block: null, index: null, in: rules.d_in, out: w, ops: u.stem }];
+  const blocks = [];
+  for (let b = 0; b < (cfg.depth - 2) / k; b++) {
+    const first = layers.length;
+    for (let j = 0; j < k; j++) layers.push({ role: "block", block: b, index: j, in: widths[j], out: widths[j + 1], ops: u[type][j] });
+    blocks.push({ first, last: layers.length - 1, in: widths[0], out: widths[k],
+      shortcut: kind === "residual" ? (widths[0] === widths[k] ? "identity" : "projection") : null, after: u.after });
+  }
+  layers.push({ role: "head", block: null, index: null, in: w, out: rules.n_classes, ops: u.head });
+  return { kind, layers, blocks };
+}
+
+function layerText(layer, p, k, i) {
+  let ops = layer.ops.map((op) => (op === "dense" ? `dense ${layer.in}→${layer.out}` : op)).join(" → ");
+  let where;
+  if (layer.role === "stem") where = `layer ${i} (stem)`;
+  else if (layer.role === "head") where = `layer ${i} (head)`;
+  else {
+    where = `layer ${i} (block ${layer.block + 1}, layer ${layer.index + 1} of ${k})`;
+    const block = p.blocks[layer.block];
+    if (layer.index === k - 1) {
+      if (block.shortcut) ops += ` → + ${block.shortcut} shortcut`;
+      ops += block.after.map((a) => ` → ${a}`).join("");
+    }
+  }
+  return `${where}: ${ops}`;
+}
+
+/** The diagram (mirrors architecture.py's draw()). */
+export function draw(plans, cfg, k) {
+  const n = plans.plain.layers.length;
+  const nb = plans.plain.blocks.length;
+  const step = (X1 - X0) / n;
+  const bw = Math.max(0.8, step * 0.72);
+  const label = `Plain and residual networks of depth ${cfg.depth}, width ${cfg.width}, `
+    + `${cfg.layout}-activation${cfg.bottleneck ? ", bottleneck" : ""}: `
+    + `${n} weight layers each, ${nb} blocks; the residual one has ${nb} shortcuts`;
+  const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": label, class: "sim-chart sim-arch-diagram" });
+  svg.append(el("text", { x: X0, y: 16, class: "sim-chart-title" }, `Depth ${cfg.depth} = stem + ${nb} blocks × ${k} + head`));
+  for (const kind of KINDS) {
+    const p = plans[kind];
+    const [ly, mid] = ROWS[kind];
+    const shortcuts = p.blocks.filter((b) => b.shortcut).length;
+    const note = `${kind}: ${n} weight layers` + (shortcuts ? `, ${shortcuts} shortcuts` : ", no shortcuts");
+    svg.append(el("text", { x: X0, y: ly, class: `sim-legend sim-arch-name sim-${kind}` }, note));
+    svg.append(el("line", { x1: X0, x2: X1, y1: mid, y2: mid, class: "sim-arch-wire" }));
+    p.layers.forEach((layer, i) => {
+      const bh = Math.max(BOX_MIN, BOX_MAX * Math.min(1, layer.out / cfg.width));
+      const odd = layer.role === "block" && layer.block % 2 ? " sim-arch-odd" : "";
+      svg.append(el("rect", { x: num(X0 + i * step + (step - bw) / 2), y: num(mid - bh / 2), width: num(bw), height: num(bh),
+        class: `sim-arch-layer sim-arch-${layer.role}${odd}` }, el("title", {}, `${kind} ${layerText(layer, p, k, i + 1)}`)));
+    });
+    for (const b of p.blocks) {
+      if (!b.shortcut) continue;
+      const xa = X0 + b.first * step;
+      const xb = X0 + (b.last + 1) * step;
+      const top = mid - ARC_GAP;
+      const a = Math.min(14, Math.max(4, (xb - xa) * 0.35));
+      const xm = (xa + xb) / 2;
+      const proj = b.shortcut === "projection";
+      const d = `M${num(xa)},${num(mid)}L${num(xa)},${num(top)}Q${num(xm)},${num(top - 2 * a)} `
+        + `${num(xb)},${num(top)}L${num(xb)},${num(mid)}`;
+      svg.append(el("path", { d, class: "sim-arch-skip" + (proj ? " sim-arch-projection" : "") }));
+      if (proj) {
+        svg.append(el("rect", { x: num(xm - 3), y: num(top - a - 3), width: 6, height: 6, class: "sim-arch-proj" },
+          el("title", {}, "projection shortcut")));
+      }
+      svg.append(el("circle", { cx: num(xb), cy: num(mid), r: num(Math.min(3.5, step * 0.4)),
+        class: "sim-arch-add" + (b.after.length ? " sim-arch-post" : "") }));
+    }
+  }
+  const after = plans.residual.blocks.length ? plans.residual.blocks[0].after : [];
+  svg.append(
+    el("rect", { x: X0, y: 204, width: 8, height: 10, class: "sim-arch-layer sim-arch-block" }),
+    el("text", { x: X0 + 12, y: 213, class: "sim-legend" }, "weight layer (height ∝ width)"),
+    el("path", { d: "M162,209L180,209", class: "sim-arch-skip sim-arch-legend" }),
+    el("text", { x: 184, y: 213, class: "sim-legend" }, "shortcut"),
+    el("circle", { cx: 236, cy: 209, r: 3.5, class: "sim-arch-add" + (after.length ? " sim-arch-post" : "") }),
+    el("text", { x: 243, y: 213, class: "sim-legend" }, "add" + after.map((x) => `, then ${x}`).join("")),
+  );
+  return svg;
+}
+
+export function mount(root) {
+  const rules = JSON.parse(root.dataset.rules);
+  const figure = root.querySelector(".sim-figure");
+  const readout = root.querySelector(".sim-readout");
+
+  const ui = frame(root, CONTROLS, {
+    label: "Network configuration",
+    staticMessage: "The diagram was drawn when the site was built; it redraws as you change the settings.",
+    async run(config, ui) {
+      ui.setState("running", "Drawing…");
+      const plans = Object.fromEntries(KINDS.map((kind) => [kind, plan(config, rules, kind)]));
+      const k = rules.layers_per_block[config.bottleneck ? "bottleneck" : "basic"];
+      figure.replaceChildren(h("div", { class: "sim-panel" }, draw(plans, config, k)));
+      for (const kind of KINDS) {
+        const p = plans[kind];
+        const values = { weight_layers: p.layers.length, blocks: p.blocks.length,
+          identity: p.blocks.filter((b) => b.shortcut === "identity").length,
+          projection: p.blocks.filter((b) => b.shortcut === "projection").length };
+        const row = readout.querySelector(`tr[data-kind="${kind}"]`);
+        for (const [key, v] of Object.entries(values)) setCell(row.querySelector(`[data-key="${key}"]`), v, String(v));
+      }
+      ui.progress(1, 1);
+      return `Drawn: ${plans.plain.layers.length} weight layers, ${plans.plain.blocks.length} blocks.`;
+    },
+  });
+  // Drawing needs no Python: do not start the runtime for this widget (the frame's prewarm
+  // observer is all unmount() stops before any run).
+  ui.unmount();
+  // Redraw as the controls change (a text field changes when it is committed: Enter or blur).
+  root.querySelector("form.sim-controls").addEventListener("change", () => ui.buttons.run.click());
+  ui.buttons.reset.addEventListener("click", () => ui.buttons.run.click());  // after the frame's reset
+  return { root, unmount: ui.unmount };
+}
