@@ -1,0 +1,162 @@
+// The convergence widget: epochs to reach a target training accuracy vs depth, plain vs
+// residual, filled in depth by depth: one simcore.api convergence call per depth
+// (depths: [d]), Stop checked between calls. A run that never reaches the target is a hollow
+// marker in the band above the epoch budget ("not reached"), never a number.
+// Shared contract and controls: ../widget.js; the build-time mirror is
+// scripts/widgets/convergence.py. data-depths-done on the root counts the depths drawn.
+
+import * as bridge from "../bridge.js";
+import { H, W, lineChart, niceTicks } from "../charts.js";
+import { frame, h, setCell } from "../widget.js";
+
+const KINDS = ["plain", "residual"];
+const CONTROLS = [
+  ["dataset", "Data set"], ["n", "Points"], ["depths", "Depths"], ["width", "Width"],
+  ["layout", "Block layout"], ["norm", "Batch norm"], ["lr", "Learning rate"],
+  ["epochs", "Epochs (budget)"], ["convergence_target_acc", "Target accuracy"], ["seed", "Seed"],
+];
+const M = { l: 46, r: 10, t: 26, b: 36 };  // the plot margins of charts.js, for the overlays
+const SVG = "http://www.w3.org/2000/svg";
+const GRACE_MS = 3000;  // a call still running this long after Stop is abandoned (worker restart)
+
+function svgEl(name, attrs, text) {
+  const node = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Top of the y axis: room for the "not reached" band, and no tick above the budget. */
+function yTop(epochs) {
+  const e = Math.max(epochs, 1);
+  for (let k = 25; k <= 60; k += 5) {
+    const top = e + e * k / 100;
+    if (!niceTicks(0, top, 4).some((t) => t > e * (1 + 1e-9))) return top;
+  }
+  return e * 1.25;
+}
+
+const xDomainOf = (depths) => (depths.length > 1 ? [depths[0], depths[depths.length - 1]] : [depths[0] - 1, depths[0] + 1]);
+
+function scales(xDomain, yDomain) {
+  const sx = (x) => M.l + ((x - xDomain[0]) / (xDomain[1] - xDomain[0] || 1)) * (W - M.l - M.r);
+  const sy = (y) => H - M.b - ((y - yDomain[0]) / (yDomain[1] - yDomain[0] || 1)) * (H - M.t - M.b);
+  return { sx, sy };
+}
+
+const fmtPct = (v) => String(+(100 * v).toPrecision(6));  // as Python's f"{100 * v:g}"
+
+function chart(config, results) {
+  const { depths, epochs } = config;
+  const top = yTop(epochs);
+  const band = (Math.max(epochs, 1) + top) / 2;
+  const xDomain = xDomainOf(depths);
+  const yDomain = [0, top];
+  const svg = lineChart({
+    title: `Epochs to ${fmtPct(config.convergence_target_acc)} %`, xLabel: "depth (layers)", yLabel: "epochs to target",
+    xDomain, yDomain,
+    series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, markers: true, points: results.map((r) => [r.depths[0], r[k].epochs_to_target[0]]) })),
+  });
+  const { sx, sy } = scales(xDomain, yDomain);
+  svg.append(svgEl("line", { x1: M.l, x2: W - M.r, y1: sy(epochs).toFixed(1), y2: sy(epochs).toFixed(1), class: "sim-budget" }));
+  svg.append(svgEl("text", { x: M.l - 6, y: (sy(band) - 1).toFixed(1), class: "sim-tick", "text-anchor": "end" }, "not"));
+  svg.append(svgEl("text", { x: M.l - 6, y: (sy(band) + 8).toFixed(1), class: "sim-tick", "text-anchor": "end" }, "reached"));
+  for (const r of results) {
+    KINDS.forEach((k, i) => {
+      if (r[k].epochs_to_target[0] !== null) return;
+      const dot = svgEl("circle", { cx: (sx(r.depths[0]) + (i === 0 ? -4 : 4)).toFixed(1), cy: sy(band).toFixed(1), r: 3.5,
+        class: `sim-marker sim-unreached sim-${k}` });
+      dot.append(svgEl("title", {}, `${k}, depth ${r.depths[0]}: ${r[k].status[0]}`));
+      svg.append(dot);
+    });
+  }
+  return svg;
+}
+
+function curvesChart(config, results) {
+  const r = results[results.length - 1];
+  const xDomain = [0, Math.max(config.epochs, 1)];
+  const yDomain = [0, 1];
+  const svg = lineChart({
+    title: `Curves, depth ${r.depths[0]}`, xLabel: "epoch", yLabel: "training accuracy", xDomain, yDomain,
+    series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: r[k].train_acc[0].map((v, e) => [e, v]) })),
+  });
+  const { sy } = scales(xDomain, yDomain);
+  const y = sy(config.convergence_target_acc).toFixed(1);
+  svg.append(svgEl("line", { x1: M.l, x2: W - M.r, y1: y, y2: y, class: "sim-budget" }));
+  return svg;
+}
+
+export function mount(root) {
+  const figure = root.querySelector(".sim-figure");
+  let readout = root.querySelector(".sim-readout");
+  let results = [];
+  let inflight = null;  // {busy} of the call in the worker, so Stop can abandon a long one
+
+  function table(config) {
+    const head = h("tr", {}, h("th", { text: "network" }), ...config.depths.map((d) => h("th", { text: `depth ${d}` })));
+    const rows = KINDS.map((k) => h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
+      ...config.depths.map((d) => h("td", { "data-key": `d${d}`, text: "…" }))));
+    const caption = h("caption", { text: `Epochs to ${fmtPct(config.convergence_target_acc)} % training accuracy (at most ${config.epochs})` });
+    const next = h("table", { class: "sim-readout" }, caption, h("thead", {}, head), h("tbody", {}, ...rows));
+    readout.replaceWith(next);
+    readout = next;
+  }
+
+  function draw(config) {
+    figure.replaceChildren(...[chart(config, results), curvesChart(config, results)].map((svg) => h("div", { class: "sim-panel" }, svg)));
+    for (const r of results) {
+      const d = r.depths[0];
+      for (const k of KINDS) {
+        const td = readout.querySelector(`tr[data-kind="${k}"] [data-key="d${d}"]`);
+        const e = r[k].epochs_to_target[0];
+        setCell(td, e, e === null ? r[k].status[0] : String(e));
+        td.dataset.status = r[k].status[0];
+      }
+    }
+    root.dataset.depthsDone = String(results.length);
+  }
+
+  const abandon = {
+    stop() {
+      const call = inflight;
+      if (call && call.busy) setTimeout(() => { if (call.busy) bridge.restart(); }, GRACE_MS);
+    },
+    pause() {}, resume() {},
+  };
+
+  const ui = frame(root, CONTROLS, {
+    label: "Convergence settings",
+    stoppedMessage: () => `Stopped after ${results.length} ${results.length === 1 ? "depth" : "depths"}.`,
+    async run(config, ui) {
+      if (inflight && inflight.busy) {  // a stopped call still computing: start afresh
+        bridge.restart();
+        ui.setState("loading", "Restarting the Python runtime…");
+      }
+      ui.handles.push(abandon);
+      await bridge.start(ui.onProgress);  // "running" from the first call on, not after it
+      if (ui.stopped) return "";
+      if (root.dataset.state === "loading") ui.setState("running", "Running…");
+      results = [];
+      table(config);
+      ui.progress(0, config.depths.length);
+      for (const [i, d] of config.depths.entries()) {
+        const call = { busy: true };
+        inflight = call;
+        let result;
+        try {
+          result = await ui.task("convergence", { ...config, depths: [d] });
+        } finally {
+          call.busy = false;
+        }
+        if (ui.stopped) return "";
+        results.push(result);
+        draw(config);
+        ui.progress(i + 1, config.depths.length);
+        if (i + 1 < config.depths.length) ui.status.textContent = `Depth ${d} done (${i + 1} of ${config.depths.length})…`;
+      }
+      return `Done: ${config.depths.length} ${config.depths.length === 1 ? "depth" : "depths"}, plain and residual.`;
+    },
+  });
+  return { root, unmount: ui.unmount };
+}

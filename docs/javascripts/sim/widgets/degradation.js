@@ -1,0 +1,176 @@
+// The degradation widget: final training error vs depth, plain vs residual (He et al. 2016a,
+// Figure 1, in miniature), filled in depth by depth: one simcore.api degradation call per
+// depth (depths: [d]), Stop checked between calls, progress and a time estimate from the
+// compute time of the calls done so far. Two preset buttons fill the controls (depths, n,
+// epochs, width) with the quick preset (the default) or the full default experiment; the
+// presets are not api fields, the controls are. Shared contract: ../widget.js; the build-time
+// mirror is scripts/widgets/degradation.py. data-depths-done on the root counts depths drawn.
+
+import * as bridge from "../bridge.js";
+import { lineChart } from "../charts.js";
+import { frame, h, setCell } from "../widget.js";
+
+const KINDS = ["plain", "residual"];
+const CONTROLS = [
+  ["dataset", "Data set"], ["n", "Points"], ["depths", "Depths"], ["width", "Width"],
+  ["layout", "Block layout"], ["norm", "Batch norm"], ["lr", "Learning rate"],
+  ["epochs", "Epochs"], ["seed", "Seed"],
+];
+const GRACE_MS = 3000;  // a call still running this long after Stop is abandoned (worker restart)
+
+const yMax = (results) => {
+  const worst = Math.max(0, ...results.flatMap((r) => KINDS.map((k) => 100 * r[`${k}_train_error`][0])));
+  return worst <= 60 ? 60 : 100;
+};
+const xDomainOf = (depths) => (depths.length > 1 ? [depths[0], depths[depths.length - 1]] : [depths[0] - 1, depths[0] + 1]);
+
+function charts(config, results) {
+  const top = yMax(results);
+  const last = results[results.length - 1];
+  return [
+    lineChart({ title: "Training error", xLabel: "depth (layers)", yLabel: "final training error (%)",
+      xDomain: xDomainOf(config.depths), yDomain: [0, top],
+      series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, markers: true,
+        points: results.map((r) => [r.depths[0], 100 * r[`${k}_train_error`][0]]) })) }),
+    lineChart({ title: `Curves, depth ${last.depths[0]}`, xLabel: "epoch", yLabel: "training error (%)",
+      xDomain: [0, Math.max(config.epochs, 1)], yDomain: [0, top],
+      series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: last[`${k}_curves`][0].map((v, e) => [e, 100 * v]) })) }),
+  ];
+}
+
+function cellText(r, k) {
+  return `${(100 * r[`${k}_train_error`][0]).toFixed(1)} %${r[`${k}_status`][0] === "diverged" ? " †" : ""}`;
+}
+
+function duration(seconds) {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds - 60 * m);
+  return s ? `${m} min ${s} s` : `${m} min`;
+}
+
+/**
+ * Seconds left for the pending depths, from the compute time of the calls done: a least-squares
+ * line t = a + b·depth (a, b ≥ 0) through the calls so far; one call: time ∝ depth.
+ */
+function estimate(done, pending) {
+  const n = done.length;
+  const mx = done.reduce((s, c) => s + c.depth, 0) / n;
+  const my = done.reduce((s, c) => s + c.seconds, 0) / n;
+  const sxx = done.reduce((s, c) => s + (c.depth - mx) ** 2, 0);
+  let a = 0;
+  let b = my / mx;
+  if (n > 1 && sxx > 0) {
+    b = Math.max(0, done.reduce((s, c) => s + (c.depth - mx) * (c.seconds - my), 0) / sxx);
+    a = Math.max(0, my - b * mx);
+  }
+  return pending.reduce((s, d) => s + a + b * d, 0);
+}
+
+export function mount(root) {
+  const figure = root.querySelector(".sim-figure");
+  let readout = root.querySelector(".sim-readout");
+  const presets = JSON.parse(root.dataset.presets);
+  const built = root.dataset.builtSeconds;
+  let results = [];
+  let inflight = null;  // {busy} of the call in the worker, so Stop can abandon a long one
+
+  function table(config) {
+    const head = h("tr", {}, h("th", { text: "network" }), ...config.depths.map((d) => h("th", { text: `depth ${d}` })));
+    const rows = KINDS.map((k) => h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
+      ...config.depths.map((d) => h("td", { "data-key": `d${d}`, text: "…" }))));
+    const caption = h("caption", { text: `Final training error after ${config.epochs} epochs († the run diverged; its last error is shown)` });
+    const next = h("table", { class: "sim-readout" }, caption, h("thead", {}, head), h("tbody", {}, ...rows));
+    readout.replaceWith(next);
+    readout = next;
+  }
+
+  function draw(config) {
+    figure.replaceChildren(...charts(config, results).map((svg) => h("div", { class: "sim-panel" }, svg)));
+    for (const r of results) {
+      for (const k of KINDS) {
+        const td = readout.querySelector(`tr[data-kind="${k}"] [data-key="d${r.depths[0]}"]`);
+        setCell(td, r[`${k}_train_error`][0], cellText(r, k));
+        td.dataset.status = r[`${k}_status`][0];
+      }
+    }
+    root.dataset.depthsDone = String(results.length);
+  }
+
+  const abandon = {
+    stop() {
+      const call = inflight;
+      if (call && call.busy) setTimeout(() => { if (call.busy) bridge.restart(); }, GRACE_MS);
+    },
+    pause() {}, resume() {},
+  };
+
+  let planned = 0;
+  const ui = frame(root, CONTROLS, {
+    label: "Degradation settings",
+    staticMessage: "The figure shows the quick preset, computed when the site was built. Press Run to compute it in your browser.",
+    stoppedMessage: () => `Stopped after ${results.length} of ${planned} depths.`,
+    async run(config, ui) {
+      if (inflight && inflight.busy) {  // a stopped call still computing: start afresh
+        bridge.restart();
+        ui.setState("loading", "Restarting the Python runtime…");
+      }
+      ui.handles.push(abandon);
+      await bridge.start(ui.onProgress);  // "running" from the first call on, not after it
+      if (ui.stopped) return "";
+      if (root.dataset.state === "loading") ui.setState("running", "Running…");
+      results = [];
+      planned = config.depths.length;
+      const timings = [];
+      table(config);
+      ui.progress(0, config.depths.length);
+      for (const [i, d] of config.depths.entries()) {
+        const call = { busy: true };
+        inflight = call;
+        let result;
+        try {
+          result = await ui.task("degradation", { ...config, depths: [d] });
+        } finally {
+          call.busy = false;
+        }
+        if (ui.stopped) return "";
+        results.push(result);
+        timings.push({ depth: d, seconds: result.elapsed });
+        draw(config);
+        ui.progress(i + 1, config.depths.length);
+        const pending = config.depths.slice(i + 1);
+        const spent = timings.reduce((s, c) => s + c.seconds, 0);
+        if (pending.length) {
+          ui.status.textContent = `Depth ${d} done (${i + 1} of ${config.depths.length}, ${duration(spent)} of computing); `
+            + `about ${duration(estimate(timings, pending))} left, estimated from the depths done so far.`;
+        } else {
+          return `Done: ${config.depths.length} ${config.depths.length === 1 ? "depth" : "depths"}, plain and residual, in ${duration(spent)} of computing.`;
+        }
+      }
+      return "Done.";
+    },
+  });
+
+  // The presets: buttons that fill the controls (an ordinary, keyboard-operable button each).
+  const describe = (p) => `${p.n.toLocaleString("en")} points, width ${p.width}, depths ${p.depths.join(", ")}, ${p.epochs} epochs`;
+  const fill = (p) => {
+    for (const [field, value] of Object.entries(p)) {
+      const input = ui.inputs[field];
+      input.value = Array.isArray(value) ? value.join(",") : String(value);
+      ui.errors[field].textContent = "";
+      input.removeAttribute("aria-invalid");
+    }
+    ui.status.textContent = "Preset filled in; press Run.";
+  };
+  const quick = h("button", { type: "button", class: "md-button", "data-preset": "quick", text: "Quick preset" });
+  const full = h("button", { type: "button", class: "md-button", "data-preset": "full", text: "Full experiment" });
+  quick.addEventListener("click", () => fill(presets.quick));
+  full.addEventListener("click", () => fill(presets.full));
+  const quickText = `${describe(presets.quick)}: the default${built ? `, ${built} s of computing natively when this site was built; expect two to four times that in your browser` : ""}.`;
+  const fullText = `${describe(presets.full)}: the full default experiment, minutes of computing; the status line estimates the time left.`;
+  const box = h("div", { class: "sim-presets", role: "group", "aria-label": "Presets" },
+    h("p", {}, quick, h("span", { text: ` ${quickText}` })),
+    h("p", {}, full, h("span", { text: ` ${fullText}` })));
+  root.querySelector(".sim-controls").after(box);
+  return { root, unmount: ui.unmount };
+}
