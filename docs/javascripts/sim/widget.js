@@ -260,10 +260,23 @@ export function frame(root, controls, options) {
   }, { threshold: 0.3 }) : null;
   if (observer) observer.observe(root);
 
+  // A link with another configuration opened in the same tab changes only the hash: apply it.
+  const onHash = () => {
+    if (!location.hash.startsWith(`#${id}?`)) return;
+    write(defaults);
+    for (const f in errors) { errors[f].textContent = ""; inputs[f].removeAttribute("aria-invalid"); }
+    fromHash();
+  };
+  window.addEventListener("hashchange", onHash);
+
   write(defaults);
   fromHash();
   ui.setState("static", options.staticMessage || "The figure was computed when the site was built. Press Run to compute it in your browser.");
-  ui.unmount = () => { stopAll(); if (observer) observer.disconnect(); };
+  ui.unmount = () => {
+    stopAll();
+    if (observer) observer.disconnect();
+    window.removeEventListener("hashchange", onHash);
+  };
   return ui;
 }
 
