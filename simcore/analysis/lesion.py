@@ -197,7 +197,7 @@ def task(cfg: dict) -> dict:
             res["single_median_drop"][split] = None if med is None else s["intact"] - med
         out[kind] = res
         out["n_blocks"], out["ks"] = L, list(range(1, K + 1))
-    out["chance"] = {split: (float(np.bincount(ds[f"y_{split}"]).max() / len(ds[f"y_{split}"]))
+    out["chance"] = {split: (float(np.bincount(ds[f"y_{split}"].astype(np.intp)).max() / len(ds[f"y_{split}"]))
                              if len(ds[f"y_{split}"]) else None) for split in ("train", "test")}
     out["elapsed"] = time.perf_counter() - start
     return out

@@ -1,0 +1,189 @@
+// The loss-landscape widget (Li et al., 2018): simcore.api's "landscape" task trains a plain and
+// a residual net in the worker and slices their training loss along filter-normalised random
+// directions. Drawn here: the 1-D slices (loss, log axis; accuracy) with charts.js's lineChart,
+// and the 2-D slices as charts.js heat maps (log colour) with iso-lines at powers of ten, which
+// this file traces on the returned grid (marching squares; scripts/widgets/landscape.py traces
+// the same for the build-time figure). Every number comes from the task's result.
+
+import { H, W, heatmap, lineChart } from "../charts.js";
+import { frame, h, setCell } from "../widget.js";
+
+const KINDS = ["plain", "residual"];
+const CONTROLS = [
+  ["dataset", "Data set"], ["depth", "Depth"], ["width", "Width"], ["layout", "Block layout"],
+  ["norm", "Batch norm"], ["lr", "Learning rate"], ["epochs", "Epochs"],
+  ["landscape_span", "Span ±"], ["landscape_points_1d", "Points, 1-D (odd)"],
+  ["landscape_points_2d", "Points, 2-D (odd)"], ["seed", "Seed"],
+];
+const NS = "http://www.w3.org/2000/svg";
+const M = { l: 46, r: 10, t: 26, b: 36 };  // the margins of ../charts.js
+
+/** A number with 4 significant digits (exponent form when very large or small). */
+export function fmtNum(v) {
+  if (v === null) return "—";
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) {
+    const [m, e] = v.toExponential(2).split("e");
+    return `${m}e${Number(e)}`;
+  }
+  return v.toFixed(a === 0 ? 3 : Math.max(0, 3 - Math.floor(Math.log10(a))));
+}
+const fmtPct = (v) => (v === null ? "—" : `${(100 * v).toFixed(1)} %`);
+const fmtInt = (v) => (v === null ? "—" : String(v));
+
+// [label, path into the kind's result, format]
+export const ROWS = [
+  ["training loss", ["train_loss"], fmtNum],
+  ["training accuracy", ["train_acc"], fmtPct],
+  ["1-D rise (edges − centre)", ["summary_1d", "rise"], fmtNum],
+  ["1-D curvature at 0", ["summary_1d", "curvature"], fmtNum],
+  ["1-D local minima", ["summary_1d", "local_minima"], fmtInt],
+  ["2-D rise (edge mean − centre)", ["summary_2d", "rise"], fmtNum],
+  ["2-D local minima", ["summary_2d", "local_minima"], fmtInt],
+  ["2-D non-convex share", ["summary_2d", "nonconvex_fraction"], fmtPct],
+];
+
+function el(name, attrs = {}, text) {
+  const node = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Decade bounds around the finite positive values (a log axis ending on ticks). */
+function decades(values) {
+  const ok = values.filter((v) => v !== null && Number.isFinite(v) && v > 0);
+  if (!ok.length) return [0.1, 10];
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...ok)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...ok)));
+  return [lo, hi > lo ? hi : lo * 10];
+}
+
+/**
+ * Iso-lines of log10(values[j][i]) (x[i] across, y[j] up) at integer levels (every decade, or
+ * every n-th so that there are at most 6) by marching squares; a saddle is split by the mean
+ * of its four corners. Returns
+ * [{level, segments: [[[x, y], [x, y]], ...]}] in data coordinates.
+ */
+export function isolines(x, y, values) {
+  const g = values.map((row) => row.map((v) => (v !== null && Number.isFinite(v) && v > 0 ? Math.log10(v) : null)));
+  const flat = g.flat().filter((v) => v !== null);
+  if (!flat.length) return [];
+  const out = [];
+  const first = Math.ceil(Math.min(...flat));
+  const last = Math.floor(Math.max(...flat));
+  const step = Math.max(1, Math.ceil((last - first + 1) / 6));  // at most 6 levels
+  for (let level = first; level <= last; level += step) {
+    const segments = [];
+    for (let j = 0; j + 1 < y.length; j++) {
+      for (let i = 0; i + 1 < x.length; i++) {
+        const a = g[j][i];
+        const b = g[j][i + 1];
+        const c = g[j + 1][i + 1];
+        const d = g[j + 1][i];
+        if (a === null || b === null || c === null || d === null) continue;
+        const cross = (p, q, P, Q) => {
+          if ((p >= level) === (q >= level)) return null;
+          const f = (level - p) / (q - p);
+          return [P[0] + f * (Q[0] - P[0]), P[1] + f * (Q[1] - P[1])];
+        };
+        const A = [x[i], y[j]];
+        const B = [x[i + 1], y[j]];
+        const C = [x[i + 1], y[j + 1]];
+        const D = [x[i], y[j + 1]];
+        const pB = cross(a, b, A, B);
+        const pR = cross(b, c, B, C);
+        const pT = cross(d, c, D, C);
+        const pL = cross(a, d, A, D);
+        const pts = [pB, pR, pT, pL].filter((p) => p !== null);
+        if (pts.length === 2) segments.push(pts);
+        else if (pts.length === 4) {
+          if (((a + b + c + d) / 4 >= level) === (a >= level)) segments.push([pB, pR], [pT, pL]);
+          else segments.push([pB, pL], [pR, pT]);
+        }
+      }
+    }
+    if (segments.length) out.push({ level, segments });
+  }
+  return out;
+}
+
+function levelText(level) {
+  if (level >= 0 && level < 4) return String(10 ** level);
+  if (level < 0 && level >= -2) return (10 ** level).toFixed(-level);
+  return `1e${level}`;
+}
+
+/** A heat map of one kind's 2-D slice (log colour) with its iso-lines and their labels. */
+export function surfaceChart(res, kind) {
+  const a = res.alphas_2d;
+  const L = res[kind].slice_2d.loss;  // [i][j] at (α_i, β_j)
+  const values = a.map((_, j) => a.map((__, i) => L[i][j]));  // rows β, columns α
+  const svg = heatmap({ title: `Loss surface, ${kind}`, xLabel: "α (along δ)", yLabel: "β (along η)",
+    x: a, y: a, values, logScale: true });
+  const x0 = a[0];
+  const x1 = a[a.length - 1];
+  const sx = (v) => M.l + ((v - x0) / (x1 - x0 || 1)) * (W - M.l - M.r);
+  const sy = (v) => H - M.b - ((v - x0) / (x1 - x0 || 1)) * (H - M.t - M.b);
+  const g = el("g", { class: "sim-iso" });
+  const lines = isolines(a, a, values);
+  for (const { level, segments } of lines) {
+    const d = segments.map(([p, q]) => `M${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}L${sx(q[0]).toFixed(1)},${sy(q[1]).toFixed(1)}`).join("");
+    g.append(el("path", { d, class: "sim-iso-halo" }), el("path", { d, class: "sim-iso-line" }));
+    // label at the rightmost end of the level's segments
+    let best = segments[0][0];
+    for (const [p, q] of segments) for (const r of [p, q]) if (r[0] > best[0] || (r[0] === best[0] && r[1] > best[1])) best = r;
+    g.append(el("text", { x: (sx(best[0]) - 2).toFixed(1), y: (sy(best[1]) - 2).toFixed(1), class: "sim-iso-label",
+      "text-anchor": "end" }, levelText(level)));
+  }
+  svg.append(g);
+  const shown = lines.map((l) => levelText(l.level)).join(", ");
+  svg.setAttribute("aria-label", `Training loss of the ${kind} net on the plane θ* + αδ + βη, log colour scale`
+    + (shown ? `, iso-lines at ${shown}` : ""));
+  return svg;
+}
+
+export function sliceCharts(res) {
+  const a = res.alphas_1d;
+  const span = a[a.length - 1];
+  const losses = KINDS.flatMap((k) => res[k].slice_1d.loss);
+  return [
+    lineChart({ title: "Loss along δ", xLabel: "α", yLabel: "training loss (log)", xDomain: [-span, span],
+      yDomain: decades(losses), logY: true,
+      series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: a.map((x, i) => [x, res[k].slice_1d.loss[i]]) })) }),
+    lineChart({ title: "Accuracy along δ", xLabel: "α", yLabel: "training accuracy", xDomain: [-span, span],
+      yDomain: [0, 1],
+      series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: a.map((x, i) => [x, res[k].slice_1d.acc[i]]) })) }),
+  ];
+}
+
+export function mount(root) {
+  const figure = root.querySelector(".sim-figure");
+  const readout = root.querySelector(".sim-readout");
+
+  function draw(res) {
+    const [loss, acc] = sliceCharts(res);
+    const panels = [loss, acc, surfaceChart(res, "plain"), surfaceChart(res, "residual")];
+    figure.replaceChildren(...panels.map((svg) => h("div", { class: "sim-panel" }, svg)));
+    for (const k of KINDS) {
+      for (const [, path, fmt] of ROWS) {
+        const v = path.reduce((o, key) => o[key], res[k]);
+        setCell(readout.querySelector(`[data-key="${k}.${path.join(".")}"]`), v, fmt(v));
+      }
+      readout.querySelector(`[data-key="${k}.status"]`).textContent = res[k].status;
+    }
+  }
+
+  const ui = frame(root, CONTROLS, {
+    label: "Loss landscape settings",
+    async run(config, ui) {
+      ui.progress(0, 1);
+      const res = await ui.task("landscape", config);
+      if (ui.stopped) return "Stopped.";
+      ui.progress(1, 1);
+      draw(res);
+      return `Done: ${res.alphas_1d.length} points along δ, ${res.alphas_2d.length}×${res.alphas_2d.length} on the plane, per network.`;
+    },
+  });
+  return { root, unmount: ui.unmount };
+}
