@@ -22,7 +22,7 @@ from . import analysis as _analysis
 from . import variants as _variants
 from .init import SCHEMES
 from .layers import ACTIVATIONS
-from .nets import KINDS, NetConfig, check_depth
+from .nets import DTYPES, KINDS, NetConfig, check_depth
 from .optim import OPTIMIZERS, SCHEDULES
 from .train import TrainConfig
 from .train import train as _train
@@ -47,6 +47,7 @@ FIELDS: dict[str, tuple[str, object]] = {
     "carry_bias": ("float", (-10.0, 10.0)),
     "growth": ("int", (1, 64)),
     "dense_layers": ("int", (1, 16)),
+    "dtype": ("choice", DTYPES),
     "loss": ("choice", ("cross_entropy", "mse")),
     "optimizer": ("choice", OPTIMIZERS),
     "lr": ("float", (1e-6, 10.0)),

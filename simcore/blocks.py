@@ -127,15 +127,19 @@ class ResidualBlock(Container):
 
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         S = X if self.shortcut is None else self.shortcut.forward(X, train)
-        Y = S + self.alpha * self.branch.forward(X, train)
+        F = self.branch.forward(X, train)  # a new array: the branch ends in BN or dense
+        if self.alpha != 1.0:  # (1·F is F: skip that pass)
+            np.multiply(F, self.alpha, out=F)
+        Y = np.add(S, F, out=F)  # S + α·F
         return self.out_act.forward(Y, train) if self.out_act else Y
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
         dS = self.out_act.backward(dY) if self.out_act else dY
-        dX_branch = self.branch.backward(self.alpha * dS)
+        dX_branch = self.branch.backward(dS if self.alpha == 1.0 else self.alpha * dS)
         if self.shortcut is None:
-            return dS + dX_branch  # the gradient highway: dS reaches x untouched
-        return self.shortcut.backward(dS) + dX_branch
+            # the gradient highway: dS reaches x untouched
+            return np.add(dS, dX_branch, out=dX_branch)
+        return np.add(self.shortcut.backward(dS), dX_branch, out=dX_branch)
 
 
 class HighwayBlock(Container):

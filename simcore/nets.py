@@ -23,6 +23,7 @@ from .blocks import DenseLayer, HighwayBlock, PlainBlock, ResidualBlock, transit
 from .layers import Activation, BatchNorm, Container, Dense, Sequential
 
 KINDS = ("plain", "residual", "highway", "dense")
+DTYPES = ("float64", "float32")
 
 
 @dataclass
@@ -45,6 +46,7 @@ class NetConfig:
     growth: int = 8               # dense: features added per dense layer
     dense_layers: int = 4         # dense: layers per dense block (then a transition)
     seed: int = 0
+    dtype: str = "float64"        # of parameters, BN state and everything computed
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -71,8 +73,11 @@ class Network(Container):
         cfg = config if isinstance(config, NetConfig) else NetConfig(**config)
         if cfg.kind not in KINDS:
             raise ValueError(f"kind: {cfg.kind!r} is not one of {', '.join(KINDS)}")
+        if cfg.dtype not in DTYPES:
+            raise ValueError(f"dtype: {cfg.dtype!r} is not one of {', '.join(DTYPES)}")
         check_depth(cfg)
         self.config = cfg
+        self.dtype = np.dtype(cfg.dtype)
         rng = np.random.default_rng(cfg.seed)
         w, act, norm, init = cfg.width, cfg.activation, cfg.norm, cfg.init
         pre = cfg.layout == "pre" or cfg.kind == "dense"
@@ -108,22 +113,30 @@ class Network(Container):
 
         head = [*([BatchNorm(w)] if norm else []), Activation(act)] if pre else []
         self.head = Sequential(*head, Dense(w, cfg.n_classes, rng, init="xavier_normal"))
+        if self.dtype != np.float64:
+            # drawn in float64 (as every rng draw is), then rounded: a float32 net starts from
+            # the float64 net's weights, rounded
+            self.cast(self.dtype)
 
     def children(self):
         return ([("stem", self.stem)] + [(f"blocks.{i}", b) for i, b in enumerate(self.blocks)]
                 + [("head", self.head)])
 
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
+        X = np.asarray(X, dtype=self.dtype)  # no copy when it already has the net's dtype
         X = self.stem.forward(X, train)
         for block in self.blocks:
             X = block.forward(X, train)
         return self.head.forward(X, train)
 
-    def backward(self, dY: np.ndarray) -> np.ndarray:
+    def backward(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Fill every ``grads`` and return ``∂L/∂X``; ``input_grad=False`` skips that last
+        product (training needs only the parameter gradients) and returns ``None``."""
+        dY = np.asarray(dY, dtype=self.dtype)
         dY = self.head.backward(dY)
         for block in reversed(self.blocks):
             dY = block.backward(dY)
-        return self.stem.backward(dY)
+        return self.stem.backward(dY, input_grad=input_grad)
 
     def weight_layers(self) -> list[Dense]:
         """The dense layers counted in ``depth``, input to output (len == depth)."""

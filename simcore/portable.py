@@ -22,6 +22,12 @@ check all of it end to end.)
   ``log m = 2 atanh(s)``, ``s = (m − 1)/(m + 1)``, by its odd series to degree 27.
 * :func:`power_int`: ``x^k`` by repeated multiplication (``**`` on floats calls C's ``pow``).
 Each is accurate to a few units in the last place.
+
+Every function keeps ``float32`` input in ``float32`` (its result and its temporaries): single
+precision gets its own Cody–Waite split of ``ln 2`` (fdlibm's ``expf``/``logf`` constants) and
+shorter series, truncated below half a single-precision ulp. Anything else is computed in
+``float64``, exactly as before. (:func:`sin` and :func:`cos`, used only for data and schedules,
+compute ``float32`` input in ``float64`` and round the result once.)
 """
 
 from __future__ import annotations
@@ -44,58 +50,110 @@ _TWO_OVER_PI = 6.36619772367581382433e-01
 _SIN_COEF = [(-1) ** i / math.factorial(2 * i + 1) for i in range(11)]  # x, x^3, ..., x^21
 _COS_COEF = [(-1) ** i / math.factorial(2 * i) for i in range(11)]      # 1, x^2, ..., x^20
 
+# Single precision: ln 2 = _LN2_HI_F + _LN2_LO_F with 17 significant bits in the high part, so
+# k * _LN2_HI_F is exact for |k| < 2^7 (fdlibm's expf/logf); series cut where they fall below
+# half an ulp of float32 (|r| <= ln2/2: degree 7; |z| < 0.7: degree 9; s^2 <= 0.0295: s^11).
+_LN2_HI_F = 6.9313812256e-01
+_LN2_LO_F = 9.0580006145e-06
+_EXP_COEF_F = _EXP_COEF[:8]
+_EXPM1_COEF_F = _EXPM1_COEF[:10]
+
+
+def _floats(x) -> np.ndarray:
+    """``x`` as a floating-point array: ``float32`` stays ``float32``, anything else ``float64``
+    (no copy when it already is)."""
+    x = np.asarray(x)
+    return x if x.dtype == np.float32 else x.astype(np.float64, copy=False)
+
+
+try:  # einsum's C function without its Python wrapper (np.einsum calls it as it is)
+    from numpy._core.multiarray import c_einsum as _einsum
+except ImportError:  # pragma: no cover  (NumPy 1.x)
+    try:
+        from numpy.core.multiarray import c_einsum as _einsum
+    except ImportError:
+        _einsum = np.einsum
+
+
+def _single(x: np.ndarray) -> bool:
+    return x.dtype == np.float32
+
 
 def matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """``A @ B`` for 2-D arrays, summed in the same order on every platform.
 
-    ``np.einsum`` (without BLAS) accumulates ``C[i, :] += A[i, k] B[k, :]`` for k = 0, 1, …,
-    the sequential order, about 4× faster than the broadcast form here; for a single output
-    column it switches to a dot-product kernel with several partial sums, so that case sums
-    the products row by row down axis 0 instead. ``tests/test_portable.py`` pins both to the sequential reference.
+    Every element is ``C[i, j] = (…(A[i,0] B[0,j] + A[i,1] B[1,j]) + …)``. ``np.einsum``
+    (without BLAS) accumulates whole rows of products, ``C[i, :] += A[i, k] B[k, :]`` for
+    k = 0, 1, …, which is that order, about 4× faster than the broadcast form; but for a single
+    output column it switches to a dot-product kernel with several partial sums. So three
+    forms, chosen by shape alone, all in the sequential order:
+
+    * one output column: rows of products, summed row by row down axis 0;
+    * more rows than columns (``X @ W`` of a batch): the rows are einsum's inner loop,
+      ``C^T[j, :] += B[k, j] A^T[k, :]``, then ``C`` is made contiguous (fewer, longer inner
+      loops: 2× faster than the row form for 128 × 32 @ 32 × 32, 10× for the 32 × 2 head);
+    * otherwise the row form, reading ``A`` through its transpose when that is contiguous
+      (``X.T @ dZ`` needs no copy of ``X``).
+
+    The einsum operands are always C-contiguous: einsum's loop order (and so the summation
+    order) follows the layout. ``tests/test_portable.py`` pins every form to the sequential
+    reference, in float64 and float32. The result is C-contiguous.
     """
-    if B.shape[1] == 1:  # rows of products, then summed row by row down axis 0
+    n, m = A.shape[0], B.shape[1]
+    if m == 1:  # rows of products, then summed row by row down axis 0
         return np.ascontiguousarray((A * B[:, 0]).T).sum(axis=0)[:, None]
-    # contiguous operands: einsum's loop order (and so the summation order) follows the layout
-    return np.einsum("ik,kj->ij", np.ascontiguousarray(A), np.ascontiguousarray(B))
+    if n > m:  # the rows as the inner loop: C^T = sum_k B[k, :]^T A^T[k, :]
+        AT = A.T if A.flags.f_contiguous else np.ascontiguousarray(A.T)
+        return np.ascontiguousarray(_einsum("kj,ki->ji", np.ascontiguousarray(B), AT).T)
+    if A.flags.f_contiguous and not A.flags.c_contiguous:  # A is X.T: read X as it is
+        return _einsum("ki,kj->ij", A.T, np.ascontiguousarray(B))
+    return _einsum("ik,kj->ij", np.ascontiguousarray(A), np.ascontiguousarray(B))
 
 
 def exp(x: np.ndarray) -> np.ndarray:
     """``e^x`` element-wise; overflows to ``inf`` and underflows to 0 as ``np.exp`` does."""
-    x = np.asarray(x, dtype=np.float64)
+    x = _floats(x)
+    if _single(x):
+        lo, hi, ln2_hi, ln2_lo, coef = -104.0, 89.0, _LN2_HI_F, _LN2_LO_F, _EXP_COEF_F
+    else:
+        lo, hi, ln2_hi, ln2_lo, coef = -746.0, 710.0, _LN2_HI, _LN2_LO, _EXP_COEF
     with np.errstate(invalid="ignore", over="ignore", under="ignore"):
-        xc = np.clip(x, -746.0, 710.0)
+        xc = np.clip(x, lo, hi)
         nan = np.isnan(xc)
         xc = np.where(nan, 0.0, xc)
         k = np.rint(xc * _INV_LN2)
-        r = (xc - k * _LN2_HI) - k * _LN2_LO
-        p = np.full_like(r, _EXP_COEF[-1])
-        for c in reversed(_EXP_COEF[:-1]):
-            p = p * r + c
+        r = (xc - k * ln2_hi) - k * ln2_lo
+        p = np.full_like(r, coef[-1])
+        for c in reversed(coef[:-1]):  # p = p * r + c, in place
+            np.multiply(p, r, out=p)
+            np.add(p, c, out=p)
         out = np.ldexp(p, k.astype(np.int32))
     return np.where(nan, np.nan, out)
 
 
 def expm1(z: np.ndarray) -> np.ndarray:
     """``e^z − 1`` element-wise, accurate for small ``|z|`` too."""
-    z = np.asarray(z, dtype=np.float64)
+    z = _floats(z)
+    coef = _EXPM1_COEF_F if _single(z) else _EXPM1_COEF
     small = np.abs(z) < 0.7
     zs = np.where(small, z, 0.0)
-    p = np.full_like(zs, _EXPM1_COEF[-1])
-    for c in reversed(_EXPM1_COEF[:-1]):
-        p = p * zs + c
+    p = np.full_like(zs, coef[-1])
+    for c in reversed(coef[:-1]):  # p = p * zs + c, in place
+        np.multiply(p, zs, out=p)
+        np.add(p, c, out=p)
     return np.where(small, zs * p, exp(z) - 1.0)
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
     """``tanh(x)`` element-wise (``|x|`` above 20 gives ±1 exactly, as in double precision)."""
-    x = np.asarray(x, dtype=np.float64)
+    x = _floats(x)
     m = expm1(2.0 * np.minimum(np.abs(x), 20.0))
     return np.copysign(m / (m + 2.0), x)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """``1 / (1 + e^{−z})`` without overflow for large ``|z|``."""
-    z = np.asarray(z, dtype=np.float64)
+    z = _floats(z)
     e = exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -119,18 +177,18 @@ def _sin_cos_kernel(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def sin(x: np.ndarray) -> np.ndarray:
     """``sin(x)`` element-wise for moderate ``|x|``."""
-    x = np.asarray(x, dtype=np.float64)
-    r, q = _reduce(x)
+    x = _floats(x)
+    r, q = _reduce(x.astype(np.float64, copy=False))
     s, c = _sin_cos_kernel(r)
-    return np.select([q == 0, q == 1, q == 2], [s, c, -s], -c)
+    return np.select([q == 0, q == 1, q == 2], [s, c, -s], -c).astype(x.dtype, copy=False)
 
 
 def cos(x: np.ndarray) -> np.ndarray:
     """``cos(x)`` element-wise for moderate ``|x|``."""
-    x = np.asarray(x, dtype=np.float64)
-    r, q = _reduce(x)
+    x = _floats(x)
+    r, q = _reduce(x.astype(np.float64, copy=False))
     s, c = _sin_cos_kernel(r)
-    return np.select([q == 0, q == 1, q == 2], [c, -s, -c], s)
+    return np.select([q == 0, q == 1, q == 2], [c, -s, -c], s).astype(x.dtype, copy=False)
 
 
 def power_int(x, k: int):
@@ -142,22 +200,28 @@ def power_int(x, k: int):
 
 
 _ATANH_COEF = [1.0 / (2 * i + 1) for i in range(14)]  # s, s^3/3, ..., s^27/27
+_ATANH_COEF_F = _ATANH_COEF[:6]                        # float32: s, ..., s^11/11
 
 
 def log(x: np.ndarray) -> np.ndarray:
     """Natural logarithm element-wise (``log 0 = −inf``, negative or NaN gives NaN)."""
-    x = np.asarray(x, dtype=np.float64)
+    x = _floats(x)
+    if _single(x):
+        ln2_hi, ln2_lo, coef = _LN2_HI_F, _LN2_LO_F, _ATANH_COEF_F
+    else:
+        ln2_hi, ln2_lo, coef = _LN2_HI, _LN2_LO, _ATANH_COEF
     with np.errstate(invalid="ignore", divide="ignore"):
         ok = np.isfinite(x) & (x > 0)
         m, e = np.frexp(np.where(ok, x, 1.0))
         low = m < 0.70710678118654752440
         m = np.where(low, m * 2.0, m)
-        e = (e - low).astype(np.float64)
+        e = (e - low).astype(x.dtype)
         s = (m - 1.0) / (m + 1.0)
         s2 = s * s
-        p = np.full_like(s, _ATANH_COEF[-1])
-        for c in reversed(_ATANH_COEF[:-1]):
-            p = p * s2 + c
-        out = e * _LN2_HI + (2.0 * s * p + e * _LN2_LO)
+        p = np.full_like(s, coef[-1])
+        for c in reversed(coef[:-1]):  # p = p * s2 + c, in place
+            np.multiply(p, s2, out=p)
+            np.add(p, c, out=p)
+        out = e * ln2_hi + (2.0 * s * p + e * ln2_lo)
         special = np.where(x == 0, -np.inf, np.where(np.isposinf(x), np.inf, np.nan))
-    return np.where(ok, out, special)
+    return np.where(ok, out, special.astype(x.dtype, copy=False))

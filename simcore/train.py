@@ -51,6 +51,7 @@ class TrainConfig:
     carry_bias: float = -2.0
     growth: int = 8
     dense_layers: int = 4
+    dtype: str = "float64"  # "float32": parameters, data and all arithmetic in single precision
     # optimisation
     loss: str = "cross_entropy"
     optimizer: str = "momentum"
@@ -89,7 +90,7 @@ def evaluate(net: Network, X: np.ndarray, y: np.ndarray, loss: str = "cross_entr
 
 def _loss(name: str, Z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     if name == "mse":
-        return LOSSES["mse"](Z, np.eye(Z.shape[1])[y])
+        return LOSSES["mse"](Z, np.eye(Z.shape[1], dtype=Z.dtype)[y])
     return LOSSES[name](Z, y)
 
 
@@ -107,8 +108,11 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
     start = time.perf_counter()
     ds = _data.load(cfg.dataset, n=cfg.n, noise=cfg.noise, seed=cfg.seed,
                     test_fraction=cfg.test_fraction)
-    Xtr, ytr, Xte, yte = ds["X_train"], ds["y_train"], ds["X_test"], ds["y_test"]
     net = Network(cfg.net_config(ds["n_features"], ds["n_classes"]))
+    if net.dtype != np.float64:  # the data set is made in float64; the net sees it in its dtype
+        ds = {**ds, "X_train": ds["X_train"].astype(net.dtype),
+              "X_test": ds["X_test"].astype(net.dtype)}
+    Xtr, ytr, Xte, yte = ds["X_train"], ds["y_train"], ds["X_test"], ds["y_test"]
     opt = make_optimizer(cfg.optimizer, cfg.lr, cfg.momentum, cfg.weight_decay)
     order_rng = np.random.default_rng([cfg.seed, 1])
     n = len(ytr)
@@ -121,7 +125,7 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
         # gradient norms are those of the full-batch gradient.
         net.calibrate_bn(Xtr)
         loss0, dZ = _loss(cfg.loss, net.forward(Xtr, train=True), ytr)
-        net.backward(dZ)
+        net.backward(dZ, input_grad=False)
         grad_norms = [_norm(w.grads["W"]) for w in weights]
         rec = _record(net, cfg, 0, Xtr, ytr, Xte, yte, 0.0, grad_norms, start)
         rec["batch_loss"] = _finite(loss0)
@@ -152,7 +156,7 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
                     bad = True
                     break
                 batch_losses += batch_loss
-                net.backward(dZ)
+                net.backward(dZ, input_grad=False)
                 sums += [_norm(w.grads["W"]) for w in weights]
                 opt.step(net)
                 step += 1
@@ -176,7 +180,7 @@ def boundary(net: Network, X: np.ndarray, grid: int, margin: float = 0.25) -> di
     lo = X.min(axis=0) - margin * np.ptp(X, axis=0)
     hi = X.max(axis=0) + margin * np.ptp(X, axis=0)
     xs, ys = np.linspace(lo[0], hi[0], grid), np.linspace(lo[1], hi[1], grid)
-    G = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    G = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2).astype(X.dtype, copy=False)
     pred = net.forward(G, train=False).argmax(axis=1)
     return {"lo": lo.tolist(), "hi": hi.tolist(), "n": int(grid), "classes": pred.tolist()}
 

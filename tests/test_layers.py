@@ -64,3 +64,21 @@ def test_batchnorm_modes(rng):
     Ye = bn.forward(X, train=False)
     np.testing.assert_array_equal(bn.running_mean, before)
     np.testing.assert_allclose(Ye, (X - bn.running_mean) / np.sqrt(bn.running_var + bn.eps))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_relu_is_np_where_bit_for_bit(rng, dtype):
+    """relu by bit mask equals np.where(Z > 0, Z, 0.0), NaN, infinities and -0.0 included."""
+    special = [np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-310, -1e-310]
+    Z = np.concatenate([rng.normal(size=40), special]).astype(dtype).reshape(6, 8)
+    dA = np.concatenate([special, rng.normal(size=40)]).astype(dtype).reshape(6, 8)
+    act = Activation("relu")
+    A = act.forward(Z)
+    dZ = act.backward(dA)
+    bits = np.uint64 if dtype == np.float64 else np.uint32
+    assert A.dtype == dtype and dZ.dtype == dtype
+    np.testing.assert_array_equal(A.view(bits), np.where(Z > 0, Z, 0.0).view(bits))
+    np.testing.assert_array_equal(dZ.view(bits), np.where(Z > 0, dA, 0.0).view(bits))
+    # a gradient of another dtype or layout still works (np.where's rule)
+    dZ64 = act.backward(dA.astype(np.float64).T.copy().T)
+    np.testing.assert_array_equal(dZ64, np.where(Z > 0, dA.astype(np.float64), 0.0))

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from simcore.layers import Dense
-from simcore.optim import Adam, SGD, learning_rate, make_optimizer
+from simcore.losses import softmax_cross_entropy
+from simcore.nets import NetConfig, Network
+from simcore.optim import OPTIMIZERS, Adam, SGD, learning_rate, make_optimizer
 
 
 def quad_model(w0):
@@ -75,3 +77,74 @@ def test_schedules():
     with pytest.raises(ValueError, match="optimizer: 'rmsprop'"):
         make_optimizer("rmsprop", 0.1)
     assert math.isclose(learning_rate(0, 10, 100, 0.1, "cosine", warmup=0), 0.1)
+
+
+def _grads(net, X, y):
+    net.backward(softmax_cross_entropy(net.forward(X, True), y)[1])
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("weight_decay", [0.0, 1e-2])
+def test_flat_step_equals_the_array_by_array_rule_bit_for_bit(rng, name, weight_decay):
+    """step() runs the rule once over all parameters laid out flat; update() array by array."""
+    cfg = NetConfig(kind="residual", depth=6, width=8, seed=1)
+    flat, ref = Network(cfg), Network(cfg)
+    X, y = rng.normal(size=(16, 2)), rng.integers(0, 2, size=16)
+    a = make_optimizer(name, 0.05, 0.9, weight_decay)
+    b = make_optimizer(name, 0.05, 0.9, weight_decay)
+    for _ in range(4):
+        _grads(flat, X, y)
+        _grads(ref, X, y)
+        a.step(flat)
+        if name == "adam":
+            b.t, b.beta1_t, b.beta2_t = b.t + 1, b.beta1_t * b.beta1, b.beta2_t * b.beta2
+        for key, w, g in b._pairs(ref):
+            w -= b.update(key, g)
+    for k, w in ref.params.items():
+        np.testing.assert_array_equal(flat.params[k], w, err_msg=k)
+    views = [v for leaf in flat.leaves() for v in leaf.params.values()]
+    assert len({id(v.base) for v in views}) == 1, "parameters are views of one array"
+
+
+def test_replaced_parameters_are_laid_out_again_keeping_the_velocity(rng):
+    X, y = rng.normal(size=(16, 2)), rng.integers(0, 2, size=16)
+    cfg = NetConfig(kind="plain", depth=4, width=8)
+    a, b = Network(cfg), Network(cfg)
+    oa, ob = SGD(0.05, 0.9), SGD(0.05, 0.9)
+    for _ in range(2):
+        for net, opt in ((a, oa), (b, ob)):
+            _grads(net, X, y)
+            opt.step(net)
+    leaf = a.weight_layers()[1]
+    leaf.params["W"] = leaf.params["W"].copy()  # replaced: no longer a view of the flat array
+    for net, opt in ((a, oa), (b, ob)):
+        _grads(net, X, y)
+        opt.step(net)
+    for k in a.params:
+        np.testing.assert_array_equal(a.params[k], b.params[k], err_msg=k)
+    a.cast(np.float32)  # every array replaced, in single precision
+    _grads(a, X, y)
+    oa.step(a)
+    assert all(v.dtype == np.float32 for v in a.params.values())
+    assert all(v.dtype == np.float32 for v in oa._slots.values())
+
+
+def test_mixed_dtypes_are_updated_array_by_array():
+    m = quad_model([1.0, 2.0])
+    m.params["b"] = m.params["b"].astype(np.float32)
+    set_grad(m)
+    SGD(lr=0.5, momentum=0.9).step(m)
+    np.testing.assert_allclose(m.params["W"], [[0.5, 1.0]])
+    assert m.params["b"].dtype == np.float32
+
+
+def test_reset_state_forgets_the_velocity():
+    m = quad_model([1.0])
+    opt = SGD(lr=0.1, momentum=0.9)
+    set_grad(m)
+    opt.step(m)
+    opt.reset_state()
+    m.params["W"][...] = 1.0
+    set_grad(m)
+    opt.step(m)
+    np.testing.assert_allclose(m.params["W"], [[0.9]])

@@ -8,20 +8,28 @@ def ulps(a, b):
     return np.abs(a - b) / np.spacing(np.maximum(np.abs(b), np.finfo(float).tiny))
 
 
+# every form of portable.matmul: one column; more rows than columns (the rows as the inner loop:
+# a batch times W, 128 x 32 @ 32 x 32 and the head's 32 x 2); A transposed (X.T @ dZ) or not
 @pytest.mark.parametrize("n,k,m", [(17, 9, 5), (64, 32, 32), (32, 2, 16), (16, 32, 2), (2, 64, 16),
-                                   (64, 1, 16), (64, 16, 1), (1, 32, 32), (300, 16, 16), (3, 300, 16)])
+                                   (64, 1, 16), (64, 16, 1), (1, 32, 32), (300, 16, 16), (3, 300, 16),
+                                   (128, 32, 32), (128, 32, 2), (128, 2, 32), (32, 128, 32), (32, 128, 2),
+                                   (2, 128, 32), (1, 7, 1), (5, 3, 1), (2, 3, 1), (3, 5, 2), (1, 5, 3)])
 @pytest.mark.parametrize("transposed", ["none", "A", "B"])
-def test_matmul_sums_in_the_sequential_order(rng, n, k, m, transposed):
-    A, B = rng.normal(size=(n, k)), rng.normal(size=(k, m))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_matmul_sums_in_the_sequential_order(rng, n, k, m, transposed, dtype):
+    A, B = rng.normal(size=(n, k)).astype(dtype), rng.normal(size=(k, m)).astype(dtype)
     if transposed == "A":  # X.T @ dZ passes a transposed view
         A = np.ascontiguousarray(A.T).T
     if transposed == "B":  # dZ @ W.T too
         B = np.ascontiguousarray(B.T).T
-    np.testing.assert_allclose(portable.matmul(A, B), A @ B, rtol=1e-12, atol=1e-12)
+    C = portable.matmul(A, B)
+    assert C.dtype == dtype and C.flags.c_contiguous and C.shape == (n, m)
+    tol = 1e-12 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(C, A @ B, rtol=tol, atol=tol)
     expect = A[:, 0:1] * B[0:1, :]
     for j in range(1, k):
         expect = expect + A[:, j:j + 1] * B[j:j + 1, :]
-    np.testing.assert_array_equal(portable.matmul(A, B), expect)
+    np.testing.assert_array_equal(C, expect)
 
 
 def test_exp_accuracy_and_limits(rng):
