@@ -8,6 +8,7 @@ JavaScript and the live figure replaces the static one without a layout jump.
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 W, H = 320, 220
@@ -37,6 +38,46 @@ def _fmt(v: float) -> str:
     return f"{float(f'{v:.3g}'):g}"
 
 
+def js_fixed(v: float, digits: int) -> str:
+    """``v.toFixed(digits)`` as JavaScript writes it: the exact binary value rounded, ties away
+    from zero (Python's format rounds ties to even), so static and live texts agree."""
+    return str(Decimal(v or 0.0).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def js_exp(v: float, digits: int) -> str:
+    """``v.toExponential(digits)`` as JavaScript writes it (``7.80e-4``, ``1.87e+0``)."""
+    d = Decimal(v or 0.0)
+    e = d.adjusted() if d else 0
+    m = d.scaleb(-e).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    if abs(m) >= 10:
+        e += 1
+        m = d.scaleb(-e).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return f"{m}e{e:+d}"
+
+
+def js_str(v) -> str:
+    """``String(v)`` of a JavaScript number (shortest round-trip digits; exponent below 1e-6
+    and from 1e21), for labels that quote a configured value."""
+    v = float(v)
+    if v.is_integer() and abs(v) < 1e21:
+        return str(int(v))
+    r = repr(v)
+    if 1e-6 <= abs(v) < 1e21:
+        return format(Decimal(r), "f")
+    m, e = r.split("e")
+    return f"{m}e{int(e):+d}"
+
+
+def log_domain(values, floor: float = 1e-300) -> tuple[float, float]:
+    """Whole decades around the positive finite ``values``: ``(10^⌊log min⌋, 10^⌈log max⌉)``,
+    at least one decade wide; ``(0.1, 10)`` when there are none (mirrors charts.js)."""
+    ok = [v for v in values if v is not None and math.isfinite(v) and v > floor]
+    if not ok:
+        return (0.1, 10.0)
+    lo, hi = math.floor(math.log10(min(ok))), math.ceil(math.log10(max(ok)))
+    return (10.0 ** lo, 10.0 ** max(hi, lo + 1))
+
+
 def _svg(label: str, body: list[str]) -> str:
     return (f'<svg viewBox="0 0 {W} {H}" role="img" aria-label="{escape(label)}" '
             f'class="sim-chart">' + "".join(body) + "</svg>")
@@ -49,7 +90,7 @@ def log_ticks(lo: float, hi: float) -> list[float]:
     return ticks[::step]
 
 
-def _frame(title, x_dom, y_dom, x_label, y_label, log_y=False):
+def _frame(title, x_dom, y_dom, x_label, y_label, log_y=False, x_integer=False):
     (x0, x1) = x_dom
     (y0, y1) = (math.log10(y_dom[0]), math.log10(y_dom[1])) if log_y else y_dom
 
@@ -64,6 +105,8 @@ def _frame(title, x_dom, y_dom, x_label, y_label, log_y=False):
         body.append(f'<line x1="{ML}" x2="{W - MR}" y1="{sy(t)}" y2="{sy(t)}" class="sim-gridline"/>')
         body.append(f'<text x="{ML - 6}" y="{sy(t) + 4}" class="sim-tick" text-anchor="end">{_fmt(t)}</text>')
     for t in nice_ticks(x0, x1, 5):
+        if x_integer and not float(t).is_integer():
+            continue
         body.append(f'<text x="{sx(t)}" y="{H - MB + 14}" class="sim-tick" text-anchor="middle">{_fmt(t)}</text>')
     body.append(f'<line x1="{ML}" x2="{W - MR}" y1="{H - MB}" y2="{H - MB}" class="sim-axis"/>')
     body.append(f'<text x="{(ML + W - MR) / 2}" y="{H - 4}" class="sim-label" text-anchor="middle">{escape(x_label)}</text>')
@@ -72,11 +115,13 @@ def _frame(title, x_dom, y_dom, x_label, y_label, log_y=False):
     return body, sx, sy
 
 
-def line_chart(title, x_label, y_label, series, x_dom, y_dom, log_y=False) -> str:
-    """``series``: list of dicts ``{name, cls, points: [(x, y)], dashed, markers}``; a y of
-    None is a gap; ``log_y`` draws the y axis in powers of ten."""
-    body, sx, sy = _frame(title, x_dom, y_dom, x_label, y_label, log_y)
-    for i, s in enumerate(series):
+def line_chart(title, x_label, y_label, series, x_dom, y_dom, log_y=False, x_integer=False) -> str:
+    """``series``: list of dicts ``{name, cls, points: [(x, y)], dashed, markers, legend}``; a
+    y of None is a gap; ``legend: False`` leaves a series out of the legend; ``log_y`` draws
+    the y axis in powers of ten; ``x_integer`` keeps only whole-number x ticks (counts)."""
+    body, sx, sy = _frame(title, x_dom, y_dom, x_label, y_label, log_y, x_integer)
+    i = 0  # legend slot
+    for s in series:
         d, dots, pen = [], [], "M"
         for x, y in s["points"]:
             if y is None or not math.isfinite(y) or (log_y and y <= 0):
@@ -91,7 +136,10 @@ def line_chart(title, x_label, y_label, series, x_dom, y_dom, log_y=False) -> st
         body.append(f'<path d="{"".join(d)}" class="{cls}"/>')
         body += [f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" class="sim-marker {s["cls"]}"/>'
                  for cx, cy in dots]
+        if s.get("legend") is False:
+            continue
         lx, ly = W - MR - 150 + 78 * i, 12  # legend in the title row, right-aligned
+        i += 1
         body.append(f'<line x1="{lx}" x2="{lx + 16}" y1="{ly}" y2="{ly}" class="{cls}"/>')
         body.append(f'<text x="{lx + 20}" y="{ly + 4}" class="sim-legend">{escape(s["name"])}</text>')
     return _svg(title, body)

@@ -208,8 +208,17 @@ def test_api_task_json_round_trip():
     assert "Xavier" in api.TEXT["identity"](res)
 
 
+def test_identity_part_runs_one_half_with_the_same_numbers(default_result):
+    for part, other in (("learn_identity", "init"), ("init", "learn_identity")):
+        res = api.run("identity", {"identity_part": part})
+        assert res[other] is None
+        assert res[part] == default_result[part]
+        text = api.TEXT["identity"](res)
+        assert ("Xavier" in text) == (part == "init") and ("y = x" in text) == (part != "init")
+
+
 @pytest.mark.parametrize("field,value", [
-    ("identity_blocks", 0), ("identity_blocks", 2.5), ("identity_tol", -1.0),
+    ("identity_part", "neither"), ("identity_blocks", 0), ("identity_blocks", 2.5), ("identity_tol", -1.0),
     ("identity_tol", float("nan")), ("identity_optimizer", "sgdx"), ("identity_min_drop", 1.5),
     ("identity_lr", "fast"), ("identity_steps", 10**6), ("identity_points", 1),
 ])

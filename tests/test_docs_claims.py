@@ -15,3 +15,46 @@ def test_family_page_claims():
     assert round(100 * (r50["macs"] / r34["macs"] - 1)) == 12
     assert d121["params"] < r50["params"] / 3
     assert round(100 * d121["macs"] / r50["macs"]) == 69
+
+
+def _identity(**cfg):
+    from simcore import api
+    return api.identity({"identity_part": "learn_identity", "zero_init": False, **cfg})["learn_identity"]
+
+
+def _init(**cfg):
+    from simcore import api
+    return api.identity({"identity_part": "init", **cfg})["init"]
+
+
+def test_identity_page_claims():
+    """docs/lab/identity.md."""
+    li = _identity()
+    assert (li["plain"]["steps_to_tol"], li["residual"]["steps_to_tol"]) == (314, 62)
+    z = _identity(zero_init=True)["residual"]
+    assert z["steps_to_tol"] == 0 and z["initial_loss"] == 0.0
+    relu = _identity(activation="relu")
+    assert relu["plain"]["status"] == "not reached" and round(relu["plain"]["final_loss"], 2) == 0.16
+    assert relu["residual"]["steps_to_tol"] == 26
+    assert round(max(b["branch_rms"] for b in li["residual"]["blocks"]), 2) == 0.47
+    deep = _identity(identity_blocks=8)
+    assert round(deep["residual"]["initial_loss"]) == 147 and deep["residual"]["status"] == "not reached"
+    assert deep["plain"]["status"] == "diverged"
+
+
+def test_init_page_claims():
+    """docs/lab/init.md."""
+    r = _init()
+    px, ph, rx, rh = (r["plain"]["xavier_normal"], r["plain"]["he_normal"],
+                      r["residual"]["xavier_normal"], r["residual"]["he_normal"])
+    assert round(px["ratio"], 3) == 0.692 and round(px["profile"]["signal"][1], 2) == 0.23
+    assert round(px["profile"]["signal"][-1] * 1e4) == 3 and px["drop"] < 0.01 and not px["started"]
+    assert round(ph["ratio"], 3) == 0.978 and round(100 * ph["drop"]) == 74 and ph["started"]
+    assert round(rx["ratio"], 2) == 1.05 and rx["started"]
+    assert round(rh["ratio"], 2) == 1.16 and round(rh["profile"]["signal"][-1]) == 14
+    assert rh["status"] == "diverged" and not rh["started"]
+    deep = _init(depth=50)
+    assert round(deep["plain"]["xavier_normal"]["profile"]["signal"][-1] * 1e10) == 5
+    assert deep["residual"]["he_normal"]["status"] == "diverged"
+    shallow = _init(depth=8)
+    assert all(shallow[k][i]["started"] for k in ("plain", "residual") for i in ("xavier_normal", "he_normal"))

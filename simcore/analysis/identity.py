@@ -284,6 +284,7 @@ FIELDS = {
     "identity_tol": ("float", (1e-12, 1.0)),
     "identity_optimizer": ("choice", OPTIMIZERS),
     "identity_min_drop": ("float", (0.0, 1.0)),
+    "identity_part": ("choice", ("both", "learn_identity", "init")),
 }
 _TRAIN_KEYS = ("dataset", "n", "noise", "test_fraction", "depth", "width", "layout", "optimizer",
                "lr", "momentum", "schedule", "warmup", "epochs", "batch_size", "seed")
@@ -296,7 +297,7 @@ DEFAULTS = {
     # part 2 (Xavier vs He: ReLU, no normalisation)
     "dataset": "moons", "n": 300, "depth": 20, "epochs": 5, "identity_min_drop": 0.1,
     # both
-    "width": 32, "layout": "pre",
+    "width": 32, "layout": "pre", "identity_part": "both",
 }
 
 
@@ -306,8 +307,13 @@ def task(cfg: dict) -> dict:
     ``zero_init``, ``momentum`` (for ``identity_optimizer`` momentum/nesterov) and ``seed``)
     and ``init`` (see :func:`init_comparison`; always ReLU without normalisation and both
     inits, so ``activation``, ``norm``, ``init`` and ``zero_init`` do not apply to it; it uses
-    the training fields, ``width``, ``layout``, ``seed`` and ``identity_min_drop``)."""
-    return {"config": cfg, "learn_identity": learn_identity(cfg), "init": init_comparison(cfg)}
+    the training fields, ``width``, ``layout``, ``seed`` and ``identity_min_drop``).
+
+    ``identity_part`` picks ``"both"`` or one of them; the other's key is then ``None``."""
+    part = cfg["identity_part"]
+    return {"config": cfg,
+            "learn_identity": learn_identity(cfg) if part in ("both", "learn_identity") else None,
+            "init": init_comparison(cfg) if part in ("both", "init") else None}
 
 
 def _g(x) -> str:
@@ -319,6 +325,15 @@ def _steps(rec: dict) -> str:
 
 
 def text(res: dict) -> str:
+    lines = []
+    if res["learn_identity"] is not None:
+        lines += _text_identity(res)
+    if res["init"] is not None:
+        lines += _text_init(res)
+    return "\n".join(lines)
+
+
+def _text_identity(res: dict) -> list[str]:
     cfg = res["config"]
     li = res["learn_identity"]
     lines = [f"learning y = x: {cfg['identity_blocks']} blocks of width {cfg['width']}, "
@@ -331,10 +346,15 @@ def text(res: dict) -> str:
         br = f", max branch rms {_g(max(rms))}" if rms else ""
         lines.append(f"  {kind:>8}: {_steps(r)} (loss {_g(r['initial_loss'])} -> "
                      f"{_g(r['final_loss'])}{e2e}{br})")
-    lines.append(f"Xavier vs He at initialisation (ReLU, no norm, depth {cfg['depth']}, "
+    return lines
+
+
+def _text_init(res: dict) -> list[str]:
+    cfg = res["config"]
+    lines = [f"Xavier vs He at initialisation (ReLU, no norm, depth {cfg['depth']}, "
                  f"width {cfg['width']}); signal factor per layer (expected plain: "
                  f"{math.sqrt(0.5):.3f} Xavier, 1 He); training starts = loss drops by "
-                 f"> {100 * cfg['identity_min_drop']:g}% in {cfg['epochs']} epochs")
+                 f"> {100 * cfg['identity_min_drop']:g}% in {cfg['epochs']} epochs"]
     for kind in ("plain", "residual"):
         for init in INITS:
             r = res["init"][kind][init]
@@ -345,4 +365,4 @@ def text(res: dict) -> str:
                          f"{_g(sig[-1])}  loss drop {drop}  starts: "
                          f"{'yes' if r['started'] else 'no'}"
                          f"{'' if r['status'] == 'done' else ' (' + r['status'] + ')'}")
-    return "\n".join(lines)
+    return lines

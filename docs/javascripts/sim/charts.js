@@ -41,7 +41,16 @@ export function logTicks(lo, hi) {
   return ticks.filter((_, i) => i % step === 0);
 }
 
-function frame(svg, title, xDomain, yDomain, xLabel, yLabel, logY = false) {
+/** Whole decades around the positive finite values, at least one wide; [0.1, 10] if none. */
+export function logDomain(values, floor = 1e-300) {
+  const ok = values.filter((v) => v !== null && Number.isFinite(v) && v > floor);
+  if (!ok.length) return [0.1, 10];
+  const lo = Math.floor(Math.log10(Math.min(...ok)));
+  const hi = Math.ceil(Math.log10(Math.max(...ok)));
+  return [10 ** lo, 10 ** Math.max(hi, lo + 1)];
+}
+
+function frame(svg, title, xDomain, yDomain, xLabel, yLabel, logY = false, xInteger = false) {
   const [x0, x1] = xDomain;
   const [y0, y1] = logY ? yDomain.map(Math.log10) : yDomain;
   const sx = (x) => M.l + ((x - x0) / (x1 - x0 || 1)) * (W - M.l - M.r);
@@ -52,6 +61,7 @@ function frame(svg, title, xDomain, yDomain, xLabel, yLabel, logY = false) {
     svg.append(el("text", { x: M.l - 6, y: sy(t) + 4, class: "sim-tick", "text-anchor": "end" }, fmt(t)));
   }
   for (const t of niceTicks(x0, x1, 5)) {
+    if (xInteger && !Number.isInteger(t)) continue;
     svg.append(el("text", { x: sx(t), y: H - M.b + 14, class: "sim-tick", "text-anchor": "middle" }, fmt(t)));
   }
   svg.append(el("line", { x1: M.l, x2: W - M.r, y1: H - M.b, y2: H - M.b, class: "sim-axis" }));
@@ -66,13 +76,16 @@ function svgRoot(label) {
 }
 
 /**
- * Line chart. series: [{name, cls, points: [[x, y], ...], dashed, markers}]; a y of null is a
- * gap. logY draws the y axis in powers of ten (yDomain must then be positive).
+ * Line chart. series: [{name, cls, points: [[x, y], ...], dashed, markers, legend}]; a y of
+ * null is a gap; legend: false leaves a series (e.g. a reference line) out of the legend.
+ * logY draws the y axis in powers of ten (yDomain must then be positive); xInteger keeps only
+ * whole-number x ticks (for counts such as layers or blocks).
  */
-export function lineChart({ title, xLabel, yLabel, series, xDomain, yDomain, logY = false }) {
+export function lineChart({ title, xLabel, yLabel, series, xDomain, yDomain, logY = false, xInteger = false }) {
   const svg = svgRoot(title);
-  const { sx, sy } = frame(svg, title, xDomain, yDomain, xLabel, yLabel, logY);
-  series.forEach((s, i) => {
+  const { sx, sy } = frame(svg, title, xDomain, yDomain, xLabel, yLabel, logY, xInteger);
+  let i = 0;  // legend slot
+  for (const s of series) {
     const parts = [];
     const dots = [];
     let pen = "M";
@@ -85,11 +98,12 @@ export function lineChart({ title, xLabel, yLabel, series, xDomain, yDomain, log
     }
     svg.append(el("path", { d: parts.join(""), class: `sim-line ${s.cls}${s.dashed ? " sim-dashed" : ""}` }));
     for (const [cx, cy] of dots) svg.append(el("circle", { cx: cx.toFixed(1), cy: cy.toFixed(1), r: 3, class: `sim-marker ${s.cls}` }));
-    const lx = W - M.r - 150 + 78 * i;  // legend in the title row, right-aligned
+    if (s.legend === false) continue;
+    const lx = W - M.r - 150 + 78 * i++;  // legend in the title row, right-aligned
     const ly = 12;
     svg.append(el("line", { x1: lx, x2: lx + 16, y1: ly, y2: ly, class: `sim-line ${s.cls}${s.dashed ? " sim-dashed" : ""}` }));
     svg.append(el("text", { x: lx + 20, y: ly + 4, class: "sim-legend" }, s.name));
-  });
+  }
   return svg;
 }
 

@@ -1,0 +1,109 @@
+// The initialisation widget: simcore.api's "identity" task (part "init") builds a plain and a
+// residual net (ReLU, no normalisation) with Xavier and with He initialisation in the worker,
+// records one forward and backward pass at initialisation, and trains each for a few epochs.
+// Drawn with charts.js as small multiples, plain left and residual right: the RMS of the
+// signal entering each weight layer, the gradient norm ‖∂L/∂W‖ per layer (both log scale),
+// and the training loss per epoch; Xavier and He in two colours. The readout holds the factor
+// per layer, the signal and gradient at both ends, the loss drop and whether training starts.
+// scripts/widgets/init.py draws the same at build time.
+
+import { lineChart, logDomain } from "../charts.js";
+import { frame, h, setCell } from "../widget.js";
+
+const KINDS = ["plain", "residual"];
+const INITS = [["xavier_normal", "Xavier", "sim-xavier"], ["he_normal", "He", "sim-he"]];
+const CONTROLS = [
+  ["dataset", "Data set"], ["n", "Points"], ["depth", "Depth"], ["width", "Width"],
+  ["layout", "Block layout"], ["optimizer", "Optimiser"], ["lr", "Learning rate"],
+  ["epochs", "Epochs"], ["batch_size", "Batch size"],
+  ["identity_min_drop", "Start threshold (loss drop)"], ["seed", "Seed"],
+];
+const NAME = { plain: "Plain", residual: "Residual" };
+
+export const fmtExp = (v) => (v === null ? "—" : v.toExponential(2));
+export const fmtFactor = (v) => (v === null ? "—" : v.toFixed(3));
+export const fmtDrop = (v) => (v === null ? "—" : `${(100 * v).toFixed(1)} %`);
+export const fmtStarts = (r) => (r.started ? "yes" : r.status === "diverged" ? "no (diverged)" : "no");
+
+/** The six charts of one result: signal, gradient and loss rows; plain and residual columns. */
+export function charts(res) {
+  const out = [];
+  const r = res.init;
+  const depth = res.config.depth;
+  const layers = (kind, key) => INITS.map(([init, name, cls]) => ({ name, cls,
+    points: r[kind][init].profile[key].map((v, i) => [i + 1, v]) }));
+  for (const [key, title, yLabel, what] of [
+    ["signal", "signal", "RMS of the layer input", "RMS of the signal entering each weight layer"],
+    ["grad_w", "gradient", "‖∂L/∂W‖", "Norm of the loss gradient of each weight layer"]]) {
+    const all = KINDS.flatMap((k) => INITS.flatMap(([init]) => r[k][init].profile[key]));
+    for (const kind of KINDS) {
+      const svg = lineChart({ title: `${NAME[kind]}: ${title}`, xLabel: "weight layer, at initialisation", yLabel,
+        logY: true, xInteger: true, xDomain: [1, depth], yDomain: logDomain(all), series: layers(kind, key) });
+      svg.setAttribute("aria-label", `${what} of the ${kind} net at initialisation, log scale, Xavier and He: factor per layer `
+        + `${fmtFactor(r[kind].xavier_normal.ratio)} (Xavier) and ${fmtFactor(r[kind].he_normal.ratio)} (He)`);
+      out.push(svg);
+    }
+  }
+  const epochs = res.config.epochs;
+  const losses = KINDS.flatMap((k) => INITS.flatMap(([init]) => r[k][init].curve));
+  for (const kind of KINDS) {
+    const svg = lineChart({ title: `${NAME[kind]}: training`, xLabel: "epoch", yLabel: "training loss",
+      logY: true, xInteger: true, xDomain: [0, Math.max(epochs, 1)], yDomain: logDomain(losses),
+      series: INITS.map(([init, name, cls]) => ({ name, cls, markers: epochs <= 20,
+        points: r[kind][init].curve.map((v, i) => [i, v]) })) });
+    svg.setAttribute("aria-label", `Training loss per epoch of the ${kind} net, Xavier and He: training starts `
+      + `${fmtStarts(r[kind].xavier_normal)} (Xavier), ${fmtStarts(r[kind].he_normal)} (He)`);
+    out.push(svg);
+  }
+  return out;
+}
+
+export function mount(root) {
+  const figure = root.querySelector(".sim-figure");
+  const readout = root.querySelector(".sim-readout tbody");
+
+  function draw(res) {
+    figure.replaceChildren(...charts(res).map((svg) => h("div", { class: "sim-panel" }, svg)));
+    const rows = [];
+    for (const kind of KINDS) {
+      for (const [init, name] of INITS) {
+        const r = res.init[kind][init];
+        const p = r.profile;
+        const cells = [
+          ["ratio", r.ratio, fmtFactor(r.ratio)],
+          ["signal_in", p.signal[1], fmtExp(p.signal[1])],
+          ["signal_out", p.signal[p.signal.length - 1], fmtExp(p.signal[p.signal.length - 1])],
+          ["grad_first", p.grad_w[0], fmtExp(p.grad_w[0])],
+          ["grad_last", p.grad_w[p.grad_w.length - 1], fmtExp(p.grad_w[p.grad_w.length - 1])],
+          ["drop", r.drop, fmtDrop(r.drop)],
+          ["started", r.started, fmtStarts(r)],
+        ].map(([key, value, text]) => {
+          const cell = h("td", { "data-key": key });
+          setCell(cell, value, text);
+          return cell;
+        });
+        rows.push(h("tr", { "data-kind": `${kind}.${init}`, class: `sim-row-${kind}` },
+          h("th", { scope: "row", text: `${kind}, ${name}` }), ...cells));
+      }
+    }
+    readout.replaceChildren(...rows);
+    for (const [init] of INITS) {
+      const v = res.init.expected_ratio[init];
+      setCell(root.querySelector(`[data-key="expected.${init}"]`), v, fmtFactor(v));
+    }
+  }
+
+  const ui = frame(root, CONTROLS, {
+    label: "Initialisation settings",
+    async run(config, ui) {
+      ui.progress(0, 1);
+      const res = await ui.task("identity", config);
+      if (ui.stopped) return "Stopped.";
+      ui.progress(1, 1);
+      draw(res);
+      const started = KINDS.flatMap((k) => INITS.filter(([init]) => res.init[k][init].started).map(([, name]) => `${k} ${name}`));
+      return `Done: four nets of depth ${config.depth}; training started for ${started.length ? started.join(", ") : "none"}.`;
+    },
+  });
+  return { root, unmount: ui.unmount };
+}

@@ -1,0 +1,113 @@
+"""The learn-the-identity widget end to end: simcore's identity task (part learn_identity) in
+Pyodide in a worker, compared with native simcore.api number for number, and its live figure
+with the build-time one."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from sim_page import (assert_equal_numbers, assert_same_geometry, chart_labels, figure_geometry,
+                      shown_numbers, wait_done, widget_config)
+
+from simcore import api
+
+ROOT = '[data-sim="identity"]'
+URL = "/lab/identity/"
+KINDS = ("plain", "residual")
+
+
+def native_numbers(cfg: dict) -> dict:
+    li = api.identity(cfg)["learn_identity"]
+    out = {}
+    for k in KINDS:
+        r = li[k]
+        rms = [b["branch_rms"] for b in r["blocks"] or [] if b["branch_rms"] is not None]
+        out.update({f"{k}.steps_to_tol": r["steps_to_tol"], f"{k}.initial_loss": r["initial_loss"],
+                    f"{k}.final_loss": r["final_loss"], f"{k}.max_branch_rms": max(rms) if rms else None,
+                    f"{k}.end_to_end_error": r["end_to_end_error"]})
+    return out
+
+
+def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, base_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base_url + URL)
+    assert page.get_attribute(ROOT, "data-state") == "static"
+    cfg = widget_config(page, ROOT)
+    assert cfg == {**api.defaults("identity"), "identity_part": "learn_identity", "zero_init": False}
+    assert page.locator(f"{ROOT} svg.sim-chart[aria-label]").count() == 3
+    native = native_numbers(cfg)
+    assert_equal_numbers(shown_numbers(page, ROOT), native)
+    # the residual stack needs fewer steps than the plain one, and both reach the tolerance
+    assert native["residual.steps_to_tol"] < native["plain.steps_to_tol"]
+    assert chart_labels(page, ROOT)[0].endswith(
+        f"plain {native['plain.steps_to_tol']} steps, residual {native['residual.steps_to_tol']} steps to reach 0.001 (dashed)")
+    context.close()
+
+
+def test_default_run_equals_native_simcore_and_the_static_figure(probe, base_url):
+    page = probe.page
+    page.goto(base_url + URL)
+    page.wait_for_selector(f"{ROOT} form")
+    static = figure_geometry(page, ROOT)
+    static_numbers = shown_numbers(page, ROOT)
+    page.click(f"{ROOT} [data-action=run]")
+    wait_done(page, ROOT)
+    live = shown_numbers(page, ROOT)
+    assert {k: v["text"] for k, v in live.items()} == {k: v["text"] for k, v in static_numbers.items()}
+    assert_equal_numbers(live, native_numbers(widget_config(page, ROOT)))
+    assert_same_geometry(figure_geometry(page, ROOT), static)
+    assert page.inner_text(f"{ROOT} .sim-status").startswith("Done: plain ")
+    probe.assert_clean()
+
+
+def test_url_hash_round_trips(probe, base_url):
+    page = probe.page
+    wanted = {"identity_blocks": "3", "width": "8", "layout": "post", "activation": "relu",
+              "norm": "false", "zero_init": "true", "init": "he_normal", "identity_optimizer": "momentum",
+              "identity_lr": "0.05", "identity_steps": "300", "identity_tol": "0.0001",
+              "identity_points": "64", "seed": "4"}
+    page.goto(base_url + URL + "#identity?" + urlencode(wanted))
+    page.wait_for_selector(f"{ROOT} form")
+    for field, value in wanted.items():
+        if field in ("norm", "zero_init"):
+            assert page.is_checked(f"{ROOT} [name={field}]") == (value == "true")
+        else:
+            assert page.input_value(f"{ROOT} [name={field}]") == value
+    page.click(f"{ROOT} [data-action=run]")
+    wait_done(page, ROOT)
+    for field, value in wanted.items():
+        assert f"{field}={value}" in page.url
+    cfg = {**widget_config(page, ROOT), "identity_blocks": 3, "width": 8, "layout": "post",
+           "activation": "relu", "norm": False, "zero_init": True, "init": "he_normal",
+           "identity_optimizer": "momentum", "identity_lr": 0.05, "identity_steps": 300,
+           "identity_tol": 1e-4, "identity_points": 64, "seed": 4}
+    assert_equal_numbers(shown_numbers(page, ROOT), native_numbers(cfg))
+    probe.assert_clean()
+
+
+BAD = {"identity_blocks": ("0", "identity_blocks: 0 is not allowed"),
+       "width": ("2.5", "width: 2.5 is not allowed (not an integer)"),
+       "identity_lr": ("fast", 'identity_lr: "fast" is not allowed'),
+       "identity_steps": ("9999", "identity_steps: 9999 is not allowed"),
+       "identity_tol": ("NaN", 'identity_tol: "NaN" is not allowed'),
+       "identity_points": ("4", "identity_points: 4 is not allowed"),
+       "seed": ("-1", "seed: -1 is not allowed")}
+
+
+def test_bad_input_shows_a_message_and_does_not_run(probe, base_url):
+    page = probe.page
+    page.goto(base_url + URL + "#identity?layout=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&init=lecun")
+    page.wait_for_selector(f"{ROOT} form")
+    assert page.locator(f"{ROOT} img").count() == 0
+    for field in ("layout", "init"):
+        assert "is not allowed" in page.inner_text(f"#identity-{field}-error")
+    for field, (value, message) in BAD.items():
+        page.fill(f"{ROOT} input[name={field}]", value)
+        page.click(f"{ROOT} [data-action=run]")
+        assert message in page.inner_text(f"#identity-{field}-error"), field
+        assert page.get_attribute(f"{ROOT} input[name={field}]", "aria-invalid") == "true"
+        assert page.get_attribute(ROOT, "data-state") == "static"
+        page.click(f"{ROOT} [data-action=reset]")
+        assert page.inner_text(f"#identity-{field}-error") == ""
+    probe.assert_clean()

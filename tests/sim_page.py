@@ -1,0 +1,85 @@
+"""What the browser tests share: reading a widget's numbers and figure off the page, comparing
+them with native simcore, and waiting for a run. Every function takes the widget's root
+selector, e.g. ``'[data-sim="identity"]'``."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def shown_numbers(page, root: str) -> dict:
+    """Every readout value inside the widget: ``{key: {"value", "text"}}`` where key is the
+    cell's ``data-key``, prefixed by ``kind.`` when the cell sits in a ``tr[data-kind]``."""
+    return page.evaluate("""(root) => {
+        const out = {};
+        for (const cell of document.querySelector(root).querySelectorAll('[data-key][data-value]')) {
+            const row = cell.closest('tr[data-kind]');
+            out[(row ? row.dataset.kind + '.' : '') + cell.dataset.key] =
+                {value: JSON.parse(cell.dataset.value), text: cell.textContent};
+        }
+        return out;
+    }""", root)
+
+
+def assert_equal_numbers(shown: dict, native: dict, rel: float = 1e-9):
+    """``shown`` (from :func:`shown_numbers`) holds exactly ``native``'s keys, and each value
+    equals native simcore's to ``rel`` (``None`` stays ``None``; lists element-wise)."""
+    assert set(shown) == set(native), (sorted(shown), sorted(native))
+    for key, want in native.items():
+        got = shown[key]["value"]
+        _assert_close(got, want, rel, key)
+
+
+def _assert_close(got, want, rel, key):
+    if isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), (key, got, want)
+        for g, w in zip(got, want):
+            _assert_close(g, w, rel, key)
+    elif want is None or isinstance(want, (bool, str)):
+        assert got == want, (key, got, want)
+    else:
+        assert got is not None and math.isclose(got, want, rel_tol=rel, abs_tol=1e-15), (key, got, want)
+
+
+def figure_geometry(page, root: str) -> list:
+    """The drawn marks and texts of every chart: tag, class, numeric attributes, text."""
+    return page.evaluate("""(root) => [...document.querySelector(root).querySelectorAll('svg.sim-chart')].map((svg) =>
+        [svg.getAttribute('aria-label'), ...[...svg.querySelectorAll('rect, circle, path, line, text')].map((n) => [n.tagName,
+            n.getAttribute('class'), ['x', 'y', 'width', 'height', 'cx', 'cy', 'r', 'x1', 'x2', 'y1', 'y2', 'd', 'fill']
+              .map((a) => n.getAttribute(a)).filter((v) => v !== null).join(' '),
+            n.tagName === 'text' ? n.textContent : ''])])""", root)
+
+
+def assert_same_geometry(live: list, static: list):
+    """The live figure is the build-time figure: same marks in the same order, coordinates
+    equal up to one unit of the last printed digit (JS and Python round ties differently),
+    same texts."""
+    assert len(live) == len(static)
+    for chart_a, chart_b in zip(live, static):
+        assert chart_a[0] == chart_b[0]  # aria-label
+        assert len(chart_a) == len(chart_b), chart_a[0]
+        for (tag_a, cls_a, num_a, text_a), (tag_b, cls_b, num_b, text_b) in zip(chart_a[1:], chart_b[1:]):
+            assert (tag_a, cls_a, text_a) == (tag_b, cls_b, text_b)
+            xs = [float(v) for v in NUMBER.findall(num_a)]
+            ys = [float(v) for v in NUMBER.findall(num_b)]
+            assert len(xs) == len(ys) and all(abs(x - y) <= 0.11 for x, y in zip(xs, ys)), (cls_a, num_a, num_b)
+
+
+def wait_done(page, root: str):
+    """Wait for the run to end; fail at once (with the status) if it ended in an error."""
+    page.wait_for_selector(f'{root}[data-state="done"], {root}[data-state="error"]')
+    assert page.get_attribute(root, "data-state") == "done", page.inner_text(f"{root} .sim-status")
+
+
+def widget_config(page, root: str) -> dict:
+    """The defaults the widget was built with (its ``data-config``)."""
+    return json.loads(page.get_attribute(root, "data-config"))
+
+
+def chart_labels(page, root: str) -> list[str]:
+    return page.eval_on_selector_all(f"{root} svg.sim-chart",
+                                     "(svgs) => svgs.map((s) => s.getAttribute('aria-label'))")
