@@ -18,6 +18,7 @@ from simcore import api
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_wheel  # noqa: E402  (scripts/ sibling modules)
 import widgets  # noqa: E402  (scripts/widgets/<kind>.py: each widget's static fallback)
+import vendor_npm  # noqa: E402  (KaTeX, pinned and cached)
 import vendor_pyodide  # noqa: E402
 
 CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
@@ -116,6 +117,7 @@ def on_post_build(config):
     """Copy the wheel into the site; in ``self`` mode also the trimmed Pyodide, with simcore
     added to its lock file so one ``loadPackage(["numpy", "simcore"])`` fetches both."""
     site = Path(config["site_dir"])
+    vendor_npm.copy_katex(site / "assets" / "katex")  # maths, served with the site
     wheel = _state["wheel"]
     dest = site / "assets" / "simcore"
     dest.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,19 @@ def test_mkdocs_build_strict(tmp_path):
     assert hashlib.sha256(wheel.read_bytes()).hexdigest() == cfg["wheelSha256"]
     assert not (site / "assets" / "pyodide").exists(), "cdn mode must not ship Pyodide"
     assert 'data-sim="trainer"' in page and "fonts.googleapis" not in page
+    # nothing is read from another host at read time but the pinned Pyodide CDN (in the
+    # worker): the maths engine and its fonts are served with the site
+    katex = site / "assets" / "katex"
+    assert (katex / "katex.min.js").exists() and (katex / "auto-render.min.js").exists()
+    css = (katex / "katex.min.css").read_text()
+    fonts = set(re.findall(r"url\((fonts/[^)]+\.woff2)\)", css))
+    assert fonts and all((katex / f).exists() for f in fonts)
+    for html in site.rglob("*.html"):
+        text = html.read_text()
+        for m in re.finditer(r'<(?:script|link|img)[^>]+(?:src|href)="(https?://[^"]+)"[^>]*>', text):
+            if 'rel="canonical"' in m.group(0):
+                continue  # names the page, fetches nothing
+            assert m.group(1).startswith("https://cdn.jsdelivr.net/pyodide/"), (html, m.group(0))
 
 
 def load_hooks():

@@ -111,3 +111,83 @@ def test_bad_input_shows_a_message_and_does_not_run(probe, base_url):
         page.click(f"{ROOT} [data-action=reset]")
         assert page.inner_text(f"#identity-{field}-error") == ""
     probe.assert_clean()
+
+
+INJECT = ("\nimport simcore.api as _api\n"
+          "def _boom(task, config=None):\n"
+          "    raise RuntimeError('injected fault')\n"
+          "_api.run = _boom\n")
+
+
+def test_python_failure_inside_a_simulation_is_one_sentence_and_retry_recovers(probe, base_url):
+    """A non-validation exception in Python (injected into the worker's glue) ends in a clear
+    error with Retry, the settings stay, and Retry with a healthy worker runs normally."""
+    page = probe.page
+    body = probe_worker = {}  # set once the page asked for the worker and got the patched one
+
+    def patch(route):
+        response = route.fetch()
+        text = response.text()
+        assert "pyodide.runPython(GLUE);" in text
+        body["patched"] = True
+        route.fulfill(response=response, body=text.replace(
+            "pyodide.runPython(GLUE);", f"pyodide.runPython(GLUE + {INJECT!r});"))
+
+    page.route("**/javascripts/sim/worker.js", patch)
+    page.goto(base_url + URL + "#identity?identity_blocks=1&width=8")
+    page.wait_for_selector(f"{ROOT} form")
+    static = shown_numbers(page, ROOT)
+    page.click(f"{ROOT} [data-action=run]")
+    page.wait_for_selector(f'{ROOT}[data-state="error"]')
+    assert probe_worker["patched"]
+    status = page.inner_text(f"{ROOT} .sim-status")
+    assert status.startswith("The simulation could not run here: simcore failed (RuntimeError: injected fault).")
+    assert "Traceback" not in status
+    assert page.is_visible(f"{ROOT} [data-action=retry]")
+    assert page.input_value(f"{ROOT} [name=identity_blocks]") == "1"
+    assert shown_numbers(page, ROOT) == static  # the static figure stays
+    page.unroute("**/javascripts/sim/worker.js")
+    page.click(f"{ROOT} [data-action=retry]")
+    wait_done(page, ROOT)
+    cfg = {**widget_config(page, ROOT), "identity_blocks": 1, "width": 8}
+    assert_equal_numbers(shown_numbers(page, ROOT), native_numbers(cfg))
+    assert not page.is_visible(f"{ROOT} [data-action=retry]")
+    probe.assert_clean()
+
+
+def test_stop_ends_a_long_single_call_by_restarting_the_worker(probe, base_url):
+    """Python cannot be interrupted mid-call: Stop returns the widget at once, and the worker,
+    still computing after the grace period (3 s), is terminated, so the next Run loads a fresh
+    runtime instead of queueing behind the abandoned call."""
+    page = probe.page
+    long = {"identity_blocks": "16", "width": "256", "identity_points": "1000",
+            "identity_steps": "5000", "identity_tol": "1e-12"}
+    page.goto(base_url + URL + "#identity?" + urlencode(long))
+    page.wait_for_selector(f"{ROOT} form")
+    page.click(f"{ROOT} [data-action=run]")
+    page.wait_for_function(f"() => document.querySelector('{ROOT} .sim-status').textContent === 'Running…'")
+    page.wait_for_timeout(500)
+    assert page.get_attribute(ROOT, "data-state") == "running"
+    page.click(f"{ROOT} [data-action=stop]")
+    assert page.get_attribute(ROOT, "data-state") == "done"
+    assert page.inner_text(f"{ROOT} .sim-status") == "Stopped."
+    page.wait_for_timeout(3500)  # past the grace period: the busy worker has been terminated
+    page.click(f"{ROOT} [data-action=reset]")
+    page.click(f"{ROOT} [data-action=run]")
+    assert page.get_attribute(ROOT, "data-state") == "loading"  # a fresh runtime boots
+    wait_done(page, ROOT)
+    assert_equal_numbers(shown_numbers(page, ROOT), native_numbers(widget_config(page, ROOT)))
+    # Run right after Stop, without waiting: the runtime restarts at once
+    page.fill(f"{ROOT} [name=identity_blocks]", "16")
+    page.fill(f"{ROOT} [name=width]", "256")
+    page.fill(f"{ROOT} [name=identity_points]", "1000")
+    page.fill(f"{ROOT} [name=identity_steps]", "5000")
+    page.click(f"{ROOT} [data-action=run]")
+    page.wait_for_function(f"() => document.querySelector('{ROOT} .sim-status').textContent === 'Running…'")
+    page.click(f"{ROOT} [data-action=stop]")
+    page.click(f"{ROOT} [data-action=reset]")
+    page.click(f"{ROOT} [data-action=run]")
+    assert page.get_attribute(ROOT, "data-state") == "loading"
+    wait_done(page, ROOT)
+    assert_equal_numbers(shown_numbers(page, ROOT), native_numbers(widget_config(page, ROOT)))
+    probe.assert_clean()

@@ -6,6 +6,11 @@
 
 import * as bridge from "./bridge.js";
 
+// A call still computing this long after Stop is abandoned: the worker is restarted (Python
+// cannot be interrupted from outside without cross-origin isolation, which static hosting
+// lacks), and Run right after Stop restarts it at once.
+const GRACE_MS = 3000;
+
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -62,6 +67,7 @@ export function parseField(field, spec, raw) {
  * controls: [[field, label], ...] whose specs are in root's data-fields.
  * options.run(config, ui): async, the widget's work; ui.running/ui.stopped tell it to stop.
  * options.actions: extra buttons, e.g. ["pause"] to show Pause/Resume (ui.paused).
+ * options.runtime: false for a widget that draws without Python (no prewarm of the runtime).
  */
 export function frame(root, controls, options) {
   const defaults = JSON.parse(root.dataset.config);
@@ -120,14 +126,29 @@ export function frame(root, controls, options) {
     progress(done, total) { bar.max = Math.max(total, 1); bar.value = done; },
     onProgress(p) {
       if (root.dataset.state !== "loading") return;
-      status.textContent = p.stage === "ready" ? "Running…" : `Loading ${p.stage} (${p.done + 1} of ${p.total})…`;
       ui.progress(p.done, p.total);
+      if (p.stage === "ready") {
+        if (!ui.stopped) ui.setState("running", "Running…");  // the call is on its way to Python
+      } else {
+        status.textContent = `Loading ${p.stage} (${p.done + 1} of ${p.total})…`;
+      }
     },
     /** Run one simcore.api task in the worker (loading the runtime first if needed). */
     async task(name, config) {
-      const result = await bridge.run(name, config, ui.onProgress);
-      if (root.dataset.state === "loading") ui.setState("running", "Running…");
-      return result;
+      const call = { busy: true };
+      inflight = call;
+      try {
+        const result = await bridge.run(name, config, ui.onProgress);
+        if (root.dataset.state === "loading" && !ui.stopped) ui.setState("running", "Running…");
+        return result;
+      } finally {
+        call.busy = false;
+      }
+    },
+    /** Load the runtime, then show "running" (for widgets that make several calls). */
+    async begin() {
+      await bridge.start(ui.onProgress);
+      if (root.dataset.state === "loading" && !ui.stopped) ui.setState("running", "Running…");
     },
     fieldError(field, message) {
       if (!errors[field]) return false;
@@ -191,11 +212,14 @@ export function frame(root, controls, options) {
     history.replaceState(null, "", `#${id}?${params}`);
   }
 
+  let inflight = null;  // {busy} of this widget's call in the worker
   function stopAll() {
     ui.stopped = true;
     ui.running = false;
     for (const handle of ui.handles) handle.stop();
     ui.handles = [];
+    const call = inflight;
+    if (call && call.busy) setTimeout(() => { if (call.busy) bridge.restart(); }, GRACE_MS);
   }
 
   async function start() {
@@ -207,6 +231,7 @@ export function frame(root, controls, options) {
     stopAll();
     toHash(config);
     delete root.dataset.runtimeError;
+    if (inflight && inflight.busy) bridge.restart();  // a stopped call still computing: start afresh
     ui.stopped = false;
     ui.running = true;
     ui.setState(bridge.isReady() ? "running" : "loading", bridge.isReady() ? "Running…" : "Loading the Python runtime…");
@@ -219,7 +244,10 @@ export function frame(root, controls, options) {
       if (ui.token !== token) return;
       if (err.field && ui.fieldError(err.field, err.message)) {
         ui.setState("error", "Fix the highlighted setting first.");
-      } else if (!/restarted/.test(err.message)) {
+      } else if (/restarted/.test(err.message)) {
+        // another widget on this page stopped a long call and the shared worker restarted
+        if (!ui.stopped) ui.setState("done", "The simulation was interrupted when the runtime restarted; press Run to start again.");
+      } else {
         root.dataset.runtimeError = "true";
         ui.setState("error", `The simulation could not run here: ${err.message} The figure below was computed when the site was built.`);
       }
@@ -252,7 +280,7 @@ export function frame(root, controls, options) {
 
   // Start the runtime once the widget is well in view, so Run answers sooner; errors are
   // reported when the reader presses Run (start() retries from scratch after a failure).
-  const observer = "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
+  const observer = options.runtime !== false && "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) {
       observer.disconnect();
       bridge.start().catch(() => {});

@@ -19,11 +19,21 @@ def _error(exc):
     field = text.split(":", 1)[0] if ":" in text else None
     return json.dumps({"error": text, "field": field})
 
+def _failure(exc):
+    # anything but a validation error is a fault of the simulation, not of the reader's input:
+    # one sentence (no traceback), no field, and the page offers Retry
+    text = str(exc).splitlines()[0][:300] if str(exc) else ""
+    return json.dumps({"error": f"simcore failed ({type(exc).__name__}{': ' + text if text else ''}).",
+                       "field": None})
+
 def run_json(task, config_json):
     try:
-        return json.dumps({"result": api.run(task, json.loads(config_json))}, allow_nan=False)
+        result = api.run(task, json.loads(config_json))
     except ValueError as exc:
         return _error(exc)
+    except Exception as exc:
+        return _failure(exc)
+    return json.dumps({"result": result}, allow_nan=False)
 
 def stream_start(sid, task, config_json):
     if task != "train":
@@ -44,6 +54,9 @@ def stream_next(sid, max_epochs, budget_s):
         except StopIteration:
             done = True
             break
+        except Exception as exc:
+            _streams.pop(sid, None)
+            return _failure(exc)
         if records[-1]["status"] != "running":
             done = True
         elif time.perf_counter() - start > budget_s:

@@ -137,6 +137,7 @@ export function mount(root) {
 
   const ui = frame(root, CONTROLS, {
     label: "Network configuration",
+    runtime: false,  // drawing needs no Python: never start the runtime for this widget
     staticMessage: "The diagram was drawn when the site was built; it redraws as you change the settings.",
     async run(config, ui) {
       ui.setState("running", "Drawing…");
@@ -155,9 +156,6 @@ export function mount(root) {
       return `Drawn: ${plans.plain.layers.length} weight layers, ${plans.plain.blocks.length} blocks.`;
     },
   });
-  // Drawing needs no Python: do not start the runtime for this widget (the frame's prewarm
-  // observer is all unmount() stops before any run).
-  ui.unmount();
   // Redraw as the controls change (a text field changes when it is committed: Enter or blur).
   root.querySelector("form.sim-controls").addEventListener("change", () => ui.buttons.run.click());
   ui.buttons.reset.addEventListener("click", () => ui.buttons.run.click());  // after the frame's reset

@@ -5,7 +5,6 @@
 // Shared contract and controls: ../widget.js; the build-time mirror is
 // scripts/widgets/convergence.py. data-depths-done on the root counts the depths drawn.
 
-import * as bridge from "../bridge.js";
 import { H, W, lineChart, niceTicks } from "../charts.js";
 import { frame, h, setCell } from "../widget.js";
 
@@ -17,7 +16,6 @@ const CONTROLS = [
 ];
 const M = { l: 46, r: 10, t: 26, b: 36 };  // the plot margins of charts.js, for the overlays
 const SVG = "http://www.w3.org/2000/svg";
-const GRACE_MS = 3000;  // a call still running this long after Stop is abandoned (worker restart)
 
 function svgEl(name, attrs, text) {
   const node = document.createElementNS(SVG, name);
@@ -91,7 +89,6 @@ export function mount(root) {
   const figure = root.querySelector(".sim-figure");
   let readout = root.querySelector(".sim-readout");
   let results = [];
-  let inflight = null;  // {busy} of the call in the worker, so Stop can abandon a long one
 
   function table(config) {
     const head = h("tr", {}, h("th", { text: "network" }), ...config.depths.map((d) => h("th", { text: `depth ${d}` })));
@@ -117,38 +114,17 @@ export function mount(root) {
     root.dataset.depthsDone = String(results.length);
   }
 
-  const abandon = {
-    stop() {
-      const call = inflight;
-      if (call && call.busy) setTimeout(() => { if (call.busy) bridge.restart(); }, GRACE_MS);
-    },
-    pause() {}, resume() {},
-  };
-
   const ui = frame(root, CONTROLS, {
     label: "Convergence settings",
     stoppedMessage: () => `Stopped after ${results.length} ${results.length === 1 ? "depth" : "depths"}.`,
     async run(config, ui) {
-      if (inflight && inflight.busy) {  // a stopped call still computing: start afresh
-        bridge.restart();
-        ui.setState("loading", "Restarting the Python runtime…");
-      }
-      ui.handles.push(abandon);
-      await bridge.start(ui.onProgress);  // "running" from the first call on, not after it
+      await ui.begin();  // "running" from the first call on, not after it
       if (ui.stopped) return "";
-      if (root.dataset.state === "loading") ui.setState("running", "Running…");
       results = [];
       table(config);
       ui.progress(0, config.depths.length);
       for (const [i, d] of config.depths.entries()) {
-        const call = { busy: true };
-        inflight = call;
-        let result;
-        try {
-          result = await ui.task("convergence", { ...config, depths: [d] });
-        } finally {
-          call.busy = false;
-        }
+        const result = await ui.task("convergence", { ...config, depths: [d] });
         if (ui.stopped) return "";
         results.push(result);
         draw(config);

@@ -6,7 +6,6 @@
 // presets are not api fields, the controls are. Shared contract: ../widget.js; the build-time
 // mirror is scripts/widgets/degradation.py. data-depths-done on the root counts depths drawn.
 
-import * as bridge from "../bridge.js";
 import { lineChart } from "../charts.js";
 import { frame, h, setCell } from "../widget.js";
 
@@ -16,7 +15,6 @@ const CONTROLS = [
   ["layout", "Block layout"], ["norm", "Batch norm"], ["lr", "Learning rate"],
   ["epochs", "Epochs"], ["seed", "Seed"],
 ];
-const GRACE_MS = 3000;  // a call still running this long after Stop is abandoned (worker restart)
 
 const yMax = (results) => {
   const worst = Math.max(0, ...results.flatMap((r) => KINDS.map((k) => 100 * r[`${k}_train_error`][0])));
@@ -73,7 +71,6 @@ export function mount(root) {
   const presets = JSON.parse(root.dataset.presets);
   const built = root.dataset.builtSeconds;
   let results = [];
-  let inflight = null;  // {busy} of the call in the worker, so Stop can abandon a long one
 
   function table(config) {
     const head = h("tr", {}, h("th", { text: "network" }), ...config.depths.map((d) => h("th", { text: `depth ${d}` })));
@@ -97,42 +94,21 @@ export function mount(root) {
     root.dataset.depthsDone = String(results.length);
   }
 
-  const abandon = {
-    stop() {
-      const call = inflight;
-      if (call && call.busy) setTimeout(() => { if (call.busy) bridge.restart(); }, GRACE_MS);
-    },
-    pause() {}, resume() {},
-  };
-
   let planned = 0;
   const ui = frame(root, CONTROLS, {
     label: "Degradation settings",
     staticMessage: "The figure shows the quick preset, computed when the site was built. Press Run to compute it in your browser.",
     stoppedMessage: () => `Stopped after ${results.length} of ${planned} depths.`,
     async run(config, ui) {
-      if (inflight && inflight.busy) {  // a stopped call still computing: start afresh
-        bridge.restart();
-        ui.setState("loading", "Restarting the Python runtime…");
-      }
-      ui.handles.push(abandon);
-      await bridge.start(ui.onProgress);  // "running" from the first call on, not after it
+      await ui.begin();  // "running" from the first call on, not after it
       if (ui.stopped) return "";
-      if (root.dataset.state === "loading") ui.setState("running", "Running…");
       results = [];
       planned = config.depths.length;
       const timings = [];
       table(config);
       ui.progress(0, config.depths.length);
       for (const [i, d] of config.depths.entries()) {
-        const call = { busy: true };
-        inflight = call;
-        let result;
-        try {
-          result = await ui.task("degradation", { ...config, depths: [d] });
-        } finally {
-          call.busy = false;
-        }
+        const result = await ui.task("degradation", { ...config, depths: [d] });
         if (ui.stopped) return "";
         results.push(result);
         timings.push({ depth: d, seconds: result.elapsed });

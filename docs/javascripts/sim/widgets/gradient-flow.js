@@ -10,7 +10,6 @@
 // run it animates the frames computed when the site was built (root's data-frames).
 // data-frame on the root is the index of the frame shown.
 
-import * as bridge from "../bridge.js";
 import { lineChart } from "../charts.js";
 import { frame, h, setCell } from "../widget.js";
 
@@ -23,7 +22,6 @@ const CONTROLS = [
 ];
 const SPEEDS = [["0.5", "0.5×"], ["1", "1×"], ["2", "2×"], ["4", "4×"]];
 const FRAME_MS = 900;
-const GRACE_MS = 3000;  // a call still running this long after Stop is abandoned (worker restart)
 
 /** The epochs shown as frames: 0, 1, 2, 4, 8, … below epochs, then epochs. */
 export function checkpoints(epochs) {
@@ -176,15 +174,6 @@ export function mount(root) {
   speed.addEventListener("change", () => { if (timer !== null) play(); });
   slider.addEventListener("input", () => { const i = Number(slider.value); stopPlaying(); show(i); });
 
-  let inflight = null;  // {busy} of the call in the worker, so Stop can abandon a long one
-  const abandon = {
-    stop() {
-      const call = inflight;
-      if (call && call.busy) setTimeout(() => { if (call.busy) bridge.restart(); }, GRACE_MS);
-    },
-    pause() {}, resume() {},
-  };
-
   let planned = 0;
   let computed = 0;
   const ui = frame(root, CONTROLS, {
@@ -193,28 +182,15 @@ export function mount(root) {
     stoppedMessage: () => `Stopped after ${computed} of ${planned} frames.`,
     async run(config, ui) {
       stopPlaying();
-      if (inflight && inflight.busy) {  // a stopped call still computing: start afresh
-        bridge.restart();
-        ui.setState("loading", "Restarting the Python runtime…");
-      }
-      ui.handles.push(abandon);
-      await bridge.start(ui.onProgress);  // "running" from the first call on, not after it
+      await ui.begin();  // "running" from the first call on, not after it
       if (ui.stopped) return "";
-      if (root.dataset.state === "loading") ui.setState("running", "Running…");
       const list = checkpoints(config.epochs);
       planned = list.length;
       const fresh = [];  // replaces the frames shown once its first frame is in
       computed = 0;
       ui.progress(0, list.length);
       for (const [i, epoch] of list.entries()) {
-        const call = { busy: true };
-        inflight = call;
-        let result;
-        try {
-          result = await ui.task("gradflow", { ...config, epochs: epoch });
-        } finally {
-          call.busy = false;
-        }
+        const result = await ui.task("gradflow", { ...config, epochs: epoch });
         if (ui.stopped) return "";
         fresh.push(pick(result, epoch));
         if (fresh.length === 1) stopPlaying();  // the old frames are gone: no playing through them
