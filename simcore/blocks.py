@@ -95,6 +95,9 @@ class ResidualBlock(Container):
         Residual scaling α (Szegedy et al., 2017); 1 is the plain ResNet.
     zero_init : bool
         Zero the branch's last layer, so the fresh block is its shortcut.
+
+    Notes
+    -----
     The shortcut ``s`` is the identity when ``d_in == d_out`` and otherwise a learned
     projection (dense without bias, then BN in the post layout): the 1×1-conv shortcut.
     """

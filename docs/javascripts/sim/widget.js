@@ -279,8 +279,10 @@ export function frame(root, controls, options) {
   buttons.retry.addEventListener("click", () => { bridge.restart(); start(); });
 
   // Start the runtime once the widget is well in view, so Run answers sooner; errors are
-  // reported when the reader presses Run (start() retries from scratch after a failure).
-  const observer = options.runtime !== false && "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
+  // reported when the reader presses Run (start() retries from scratch after a failure). Not
+  // on a connection where the reader asked to save data: then only Run downloads the runtime.
+  const saveData = Boolean(navigator.connection && navigator.connection.saveData);
+  const observer = options.runtime !== false && !saveData && "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) {
       observer.disconnect();
       bridge.start().catch(() => {});
