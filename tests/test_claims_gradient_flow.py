@@ -66,6 +66,14 @@ def test_without_bn():
     assert trained["residual"]["status"] == "diverged"
 
 
+def test_sigmoid_vanishes():
+    """The note "Vanishing gradients are still real": sigmoid, xavier_normal, no batch norm."""
+    r = run(epochs=0, norm=False, activation="sigmoid", init="xavier_normal")
+    assert round(ratio(r, "plain") * 1e14) == 5
+    g = r["residual"]["init"]["grad_x"]
+    assert min(g) / max(g) > 0.93
+
+
 def test_decomposition():
     r = run(epochs=0)["residual"]["decomposition"]
     assert r["exact"]
