@@ -77,10 +77,12 @@ class PlainBlock(Container):
         Y = self.branch.forward(X, train)
         return self.out_act.forward(Y, train) if self.out_act else Y
 
+    # --8<-- [start:plain-backward]
     def backward(self, dY: np.ndarray) -> np.ndarray:
         if self.out_act:
             dY = self.out_act.backward(dY)
         return self.branch.backward(dY)
+    # --8<-- [end:plain-backward]
 
 
 class ResidualBlock(Container):
@@ -136,6 +138,7 @@ class ResidualBlock(Container):
         Y = np.add(S, F, out=F)  # S + α·F
         return self.out_act.forward(Y, train) if self.out_act else Y
 
+    # --8<-- [start:residual-backward]
     def backward(self, dY: np.ndarray) -> np.ndarray:
         dS = self.out_act.backward(dY) if self.out_act else dY
         dX_branch = self.branch.backward(dS if self.alpha == 1.0 else self.alpha * dS)
@@ -143,6 +146,7 @@ class ResidualBlock(Container):
             # the gradient highway: dS reaches x untouched
             return np.add(dS, dX_branch, out=dX_branch)
         return np.add(self.shortcut.backward(dS), dX_branch, out=dX_branch)
+    # --8<-- [end:residual-backward]
 
 
 class HighwayBlock(Container):

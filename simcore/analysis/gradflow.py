@@ -81,6 +81,7 @@ def decomposition(net: Network, X: np.ndarray, y: np.ndarray, train: bool = True
     for block in net.blocks:
         h = block.forward(h, train)
     _, dZ = softmax_cross_entropy(net.head.forward(h, train), y)
+    # --8<-- [start:decomposition]
     top = net.head.backward(dZ)  # ∂L/∂x_L
     g = top
     totals = []
@@ -89,6 +90,7 @@ def decomposition(net: Network, X: np.ndarray, y: np.ndarray, train: bool = True
         totals.append(g)
     totals.reverse()  # ∂L/∂x_l for l = 0..L-1
     res = [t - top for t in totals]
+    # --8<-- [end:decomposition]
     cos = [float(np.sum(t * top) / max(_norm(t) * _norm(top), 1e-300)) for t in totals]
     return {
         "exact": bool(exact),

@@ -92,6 +92,7 @@ def _path(blocks: list, g: np.ndarray, subset) -> np.ndarray:
     return g
 
 
+# --8<-- [start:by-length]
 def _by_length(blocks: list, g: np.ndarray) -> np.ndarray:
     n = len(blocks)
     G = [g] + [np.zeros_like(g) for _ in range(n)]
@@ -101,6 +102,7 @@ def _by_length(blocks: list, g: np.ndarray) -> np.ndarray:
             new.append(_branch(b, G[k - 1]) + (_skip(b, G[k]) if k <= j else 0.0))
         G[: j + 2] = new
     return np.stack(G)
+# --8<-- [end:by-length]
 
 
 def path_gradient(net: Network, X: np.ndarray, y: np.ndarray, subset,
