@@ -88,3 +88,18 @@ def test_residual_maths_notebook_claims():
             norms[kind] = np.linalg.norm(M, 2)
         assert norms["plain"] < 1e-8
         assert 0.1 < norms["residual"] < 10
+
+
+def test_home_page_claims():
+    """docs/index.md: the degradation widget's quick preset (the home page's figure) shows the
+    plain net getting worse with depth on its training data while the residual net does not."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from widgets import degradation as widget
+
+    results = widget.per_depth(widget.DG_DEFAULTS)
+    plain = [r["plain_train_error"][0] for r in results]
+    res = [r["residual_train_error"][0] for r in results]
+    assert plain[-1] >= plain[0] + 0.10
+    assert res[-1] <= res[0] + 0.01 and res[-1] < plain[-1]
