@@ -119,6 +119,13 @@ def test_four_kinds_trained(kind, depth):
     assert round(r["final"]["test_acc"], 2) == acc, "test accuracy"
 
 
+def test_four_kinds_settings():
+    d = api.TRAIN_DEFAULTS
+    assert round(RUN["n"] * d["test_fraction"]) == 100
+    assert (d["optimizer"], d["momentum"], d["lr"], d["schedule"]) == ("momentum", 0.9, 0.05, "cosine")
+    assert (d["layout"], d["norm"], d["carry_bias"], d["growth"], d["dense_layers"]) == ("post", True, -2.0, 8, 4)
+
+
 def test_four_kinds_parameters():
     for kind, counts in PARAMS.items():
         assert tuple(Network({"kind": kind, "depth": d, "width": 16}).num_params()
