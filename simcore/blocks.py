@@ -30,6 +30,7 @@ def make_branch(widths: list[int], layout: str, activation: str, norm: bool,
     """
     if layout not in LAYOUTS:
         raise ValueError(f"layout: {layout!r} is not one of {', '.join(LAYOUTS)}")
+    # --8<-- [start:branch]
     layers: list = []
     steps = list(zip(widths[:-1], widths[1:]))
     for i, (a, b) in enumerate(steps):
@@ -45,6 +46,7 @@ def make_branch(widths: list[int], layout: str, activation: str, norm: bool,
             if not last:
                 layers.append(Activation(activation))
     return Sequential(*layers)
+    # --8<-- [end:branch]
 
 
 def zero_last(branch: Sequential) -> None:
@@ -73,6 +75,7 @@ class PlainBlock(Container):
     def children(self):
         return [("branch", self.branch)]
 
+    # --8<-- [start:plain-block]
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         Y = self.branch.forward(X, train)
         return self.out_act.forward(Y, train) if self.out_act else Y
@@ -83,6 +86,7 @@ class PlainBlock(Container):
             dY = self.out_act.backward(dY)
         return self.branch.backward(dY)
     # --8<-- [end:plain-backward]
+    # --8<-- [end:plain-block]
 
 
 class ResidualBlock(Container):
@@ -130,6 +134,7 @@ class ResidualBlock(Container):
         """``α·F(x)``: what the block adds to its shortcut."""
         return self.alpha * self.branch.forward(X, train)
 
+    # --8<-- [start:residual-block]
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         S = X if self.shortcut is None else self.shortcut.forward(X, train)
         F = self.branch.forward(X, train)  # a new array: the branch ends in BN or dense
@@ -147,6 +152,7 @@ class ResidualBlock(Container):
             return np.add(dS, dX_branch, out=dX_branch)
         return np.add(self.shortcut.backward(dS), dX_branch, out=dX_branch)
     # --8<-- [end:residual-backward]
+    # --8<-- [end:residual-block]
 
 
 class HighwayBlock(Container):
@@ -169,11 +175,13 @@ class HighwayBlock(Container):
     def children(self):
         return [("H", self.H), ("T", self.T)]
 
+    # --8<-- [start:highway-block]
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         H = self.H.forward(X, train)
         T = self.T.forward(X, train)
         self._cache = (X, H, T)
         return T * H + (1.0 - T) * X
+    # --8<-- [end:highway-block]
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
         X, H, T = self._cache
@@ -193,11 +201,13 @@ class DenseLayer(Container):
     def children(self):
         return [("G", self.G)]
 
+    # --8<-- [start:dense-layer]
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         return np.concatenate([X, self.G.forward(X, train)], axis=1)
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
         return dY[:, : self.d_in] + self.G.backward(dY[:, self.d_in:])
+    # --8<-- [end:dense-layer]
 
 
 def transition(d_in: int, d_out: int, rng: np.random.Generator, activation: str = "relu",
