@@ -58,7 +58,14 @@ def test_pause_and_stop_mid_run(probe, base_url):
     page.goto(f"{base_url}/trainer/#trainer?" + urlencode({"epochs": 200, "depth": 8}))
     page.click(f"{ROOT} [data-action=run]")
     page.wait_for_selector(f'{ROOT}[data-state="running"]')
-    page.wait_for_function("() => Number(document.querySelector('tr[data-kind=residual] td[data-key=epoch]').dataset.value) >= 3")
+    # at least 4 residual epochs drawn live (records > 0: the figure and readout are no longer the
+    # static ones, whose residual row says epoch 30 until the first residual record arrives)
+    page.wait_for_function(f"""() => {{
+        const root = document.querySelector('{ROOT}');
+        const path = root.querySelector('svg.sim-chart path.sim-line.sim-residual');
+        return Number(root.dataset.records) > 0 && path !== null && (path.getAttribute('d').match(/[ML]/g) || []).length >= 4;
+    }}""")
+    assert shown_numbers(page, ROOT)["residual.epoch"]["value"] >= 3
     page.click(f"{ROOT} [data-action=pause]")
     page.wait_for_timeout(300)  # let the epochs already asked for arrive
     before = shown_numbers(page, ROOT)["residual.epoch"]["value"]
