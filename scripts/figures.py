@@ -115,19 +115,73 @@ def _frame(title, x_dom, y_dom, x_label, y_label, log_y=False, x_integer=False):
     return body, sx, sy
 
 
-def line_chart(title, x_label, y_label, series, x_dom, y_dom, log_y=False, x_integer=False) -> str:
-    """``series``: list of dicts ``{name, cls, points: [(x, y)], dashed, markers, legend}``; a
-    y of None is a gap; ``legend: False`` leaves a series out of the legend; ``log_y`` draws
-    the y axis in powers of ten; ``x_integer`` keeps only whole-number x ticks (counts)."""
+def _finite(v, log_y=False) -> bool:
+    return v is not None and math.isfinite(v) and (not log_y or v > 0)
+
+
+def line_chart(title, x_label, y_label, series, x_dom, y_dom, log_y=False, x_integer=False, *,
+               label=None, bands=(), bars=(), hlines=(), hollow=(), y_notes=()) -> str:
+    """charts.js's ``lineChart``, mark for mark; its doc comment is the reference. Layers, each
+    a list of dicts with the same keys as there, drawn in this order:
+
+    - ``bands``: ``{cls, points: [(x, lo, hi)]}``, a filled range (``sim-band``);
+    - ``bars``: ``{name, cls, points: [(x, y)], legend}``, grouped bars from y = 0, x one unit
+      apart (the groups share 0.8 of a slot, at most 14 px a bar; ``sim-bars``/``sim-bar``);
+    - ``hlines``: ``{y, cls, dashed}``, horizontal reference lines across the plot;
+    - ``series``: ``{name, cls, points: [(x, y)], dashed, markers, legend}``, lines (a y of
+      None is a gap; ``legend: False`` leaves a series out of the legend);
+    - ``hollow``: ``{x, y, cls, dx, title}``, free hollow markers shifted ``dx`` px sideways;
+    - ``y_notes``: ``{y, lines: [text]}``, words in the y-tick column centred on y.
+
+    Bar groups and named series enter the legend, in that order. ``log_y`` draws the y axis in
+    powers of ten; ``x_integer`` keeps only whole-number x ticks (counts); ``label`` is the
+    aria-label (default: the title)."""
     body, sx, sy = _frame(title, x_dom, y_dom, x_label, y_label, log_y, x_integer)
-    i = 0  # legend slot
+
+    def clamp_y(y):
+        return min(max(y, y_dom[0]), y_dom[1])
+
+    slot = [0]  # legend slot
+
+    def legend(name, cls):
+        lx, ly = W - MR - 150 + 78 * slot[0], 12  # legend in the title row, right-aligned
+        slot[0] += 1
+        body.append(f'<line x1="{lx}" x2="{lx + 16}" y1="{ly}" y2="{ly}" class="{cls}"/>')
+        body.append(f'<text x="{lx + 20}" y="{ly + 4}" class="sim-legend">{escape(name)}</text>')
+
+    for b in bands:
+        pts = [p for p in b["points"] if _finite(p[1], log_y) and _finite(p[2], log_y)]
+        if not pts:
+            continue
+        upper = "".join(f"{'L' if k else 'M'}{sx(x):.1f},{sy(clamp_y(hi)):.1f}" for k, (x, _, hi) in enumerate(pts))
+        lower = "".join(reversed([f"L{sx(x):.1f},{sy(clamp_y(lo)):.1f}" for x, lo, _ in pts]))
+        body.append(f'<path d="{upper}{lower}Z" class="sim-band {b["cls"]}"/>')
+    bw = min(0.8 / (len(bars) or 1) * ((W - ML - MR) / ((x_dom[1] - x_dom[0]) or 1)), 14)
+    base = sy(y_dom[0] if log_y else clamp_y(0))
+    for n, b in enumerate(bars):
+        body.append(f'<g class="sim-bars {b["cls"]}">')
+        for x, y in b["points"]:
+            if not _finite(y, log_y):
+                continue
+            top = sy(clamp_y(y))
+            body.append(f'<rect x="{sx(x) + (n - len(bars) / 2) * bw:.2f}" y="{top:.2f}" width="{bw:.2f}" '
+                        f'height="{max(base - top, 0):.2f}" class="sim-bar {b["cls"]}"/>')
+        body.append("</g>")
+        if b.get("legend") is not False and b.get("name") is not None:
+            legend(b["name"], f'sim-line {b["cls"]}')
+    for line in hlines:
+        if not _finite(line["y"], log_y):
+            continue
+        y = f"{sy(clamp_y(line['y'])):.1f}"
+        cls = f'sim-line {line["cls"]}' + (" sim-dashed" if line.get("dashed") else "")
+        body.append(f'<line x1="{ML}" x2="{W - MR}" y1="{y}" y2="{y}" class="{cls}"/>')
     for s in series:
         d, dots, pen = [], [], "M"
         for x, y in s["points"]:
-            if y is None or not math.isfinite(y) or (log_y and y <= 0):
+            if not _finite(y, log_y):
                 pen = "M"
                 continue
-            yc = min(max(y, y_dom[0]), y_dom[1])
+            yc = clamp_y(y)
             d.append(f"{pen}{sx(x):.1f},{sy(yc):.1f}")
             if s.get("markers"):
                 dots.append((sx(x), sy(yc)))
@@ -136,13 +190,20 @@ def line_chart(title, x_label, y_label, series, x_dom, y_dom, log_y=False, x_int
         body.append(f'<path d="{"".join(d)}" class="{cls}"/>')
         body += [f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" class="sim-marker {s["cls"]}"/>'
                  for cx, cy in dots]
-        if s.get("legend") is False:
+        if s.get("legend") is not False:
+            legend(s["name"], cls)
+    for m in hollow:
+        if not _finite(m["y"], log_y):
             continue
-        lx, ly = W - MR - 150 + 78 * i, 12  # legend in the title row, right-aligned
-        i += 1
-        body.append(f'<line x1="{lx}" x2="{lx + 16}" y1="{ly}" y2="{ly}" class="{cls}"/>')
-        body.append(f'<text x="{lx + 20}" y="{ly + 4}" class="sim-legend">{escape(s["name"])}</text>')
-    return _svg(title, body)
+        tip = f'<title>{escape(m["title"])}</title>' if m.get("title") is not None else ""
+        body.append(f'<circle cx="{sx(m["x"]) + m.get("dx", 0):.1f}" cy="{sy(clamp_y(m["y"])):.1f}" r="3.5" '
+                    f'class="sim-marker sim-hollow {m["cls"]}">{tip}</circle>')
+    for note in y_notes:
+        n = len(note["lines"])
+        for k, text in enumerate(note["lines"]):
+            body.append(f'<text x="{ML - 6}" y="{sy(clamp_y(note["y"])) + 4 + 9 * (k - (n - 1) / 2):.1f}" '
+                        f'class="sim-tick" text-anchor="end">{escape(text)}</text>')
+    return _svg(title if label is None else label, body)
 
 
 def boundary_chart(title: str, boundary: dict, data: dict) -> str:
@@ -176,8 +237,11 @@ def sequential(t: float) -> str:
     return f"rgb({c[0]},{c[1]},{c[2]})"
 
 
-def heatmap(title, x_label, y_label, x, y, values, log_scale=False) -> str:
-    """``values[j][i]`` over columns ``x`` and rows ``y`` (increasing upwards)."""
+def heatmap(title, x_label, y_label, x, y, values, log_scale=False, *, label=None,
+            contours=()) -> str:
+    """``values[j][i]`` over columns ``x`` and rows ``y`` (increasing upwards), as charts.js's
+    ``heatmap``: ``contours`` (``{text, segments: [((x, y), (x, y))]}``) are haloed iso-lines
+    labelled at their rightmost end; ``label`` is the aria-label (default: the title)."""
     def ok(v):
         return v is not None and math.isfinite(v) and (not log_scale or v > 0)
 
@@ -199,4 +263,18 @@ def heatmap(title, x_label, y_label, x, y, values, log_scale=False) -> str:
     body[1:1] = cells
     note = (f"colour: 10^{lo:.1f} … 10^{hi:.1f}" if log_scale else f"colour: {_fmt(lo)} … {_fmt(hi)}")
     body.append(f'<text x="{W - MR}" y="16" class="sim-legend" text-anchor="end">{escape(note)}</text>')
-    return _svg(title, body)
+    if contours:
+        body.append('<g class="sim-iso">')
+        for c in contours:
+            segs = c["segments"]
+            d = "".join(f"M{sx(p[0]):.1f},{sy(p[1]):.1f}L{sx(q[0]):.1f},{sy(q[1]):.1f}" for p, q in segs)
+            body.append(f'<path d="{d}" class="sim-iso-halo"/><path d="{d}" class="sim-iso-line"/>')
+            best = segs[0][0]  # the label at the rightmost end (the topmost of ties)
+            for p, q in segs:
+                for r in (p, q):
+                    if r[0] > best[0] or (r[0] == best[0] and r[1] > best[1]):
+                        best = r
+            body.append(f'<text x="{sx(best[0]) - 2:.1f}" y="{sy(best[1]) - 2:.1f}" class="sim-iso-label" '
+                        f'text-anchor="end">{escape(c["text"])}</text>')
+        body.append("</g>")
+    return _svg(title if label is None else label, body)

@@ -3,8 +3,9 @@
 
 The browser calls ``simcore.api.convergence`` once per depth (``depths: [d]``) and fills the
 chart in as results arrive; the build makes the same calls. A run that never reaches the
-target is drawn as a hollow marker in a band above the epoch budget labelled "not reached"
-(or "diverged"), never as a number.
+target is drawn as a hollow marker (its tooltip gives the status, e.g. diverged) in a band
+above the epoch budget labelled "not reached", never as a number. Both charts are
+scripts/figures.py's line_chart (hlines, hollow, y_notes), the mirror of charts.js.
 """
 
 from __future__ import annotations
@@ -46,56 +47,33 @@ def x_domain(depths: list[int]) -> tuple[float, float]:
     return (depths[0], depths[-1]) if len(depths) > 1 else (depths[0] - 1, depths[0] + 1)
 
 
-def _scales(x_dom, y_dom):
-    def sx(x):
-        return figures.ML + (x - x_dom[0]) / ((x_dom[1] - x_dom[0]) or 1) * (figures.W - figures.ML - figures.MR)
-
-    def sy(y):
-        return figures.H - figures.MB - (y - y_dom[0]) / ((y_dom[1] - y_dom[0]) or 1) * (figures.H - figures.MT - figures.MB)
-
-    return sx, sy
-
-
 def chart(config: dict, results: list[dict]) -> str:
     """Epochs to target vs depth; ``results`` are the per-depth calls done so far."""
     depths, epochs = config["depths"], config["epochs"]
     target = config["convergence_target_acc"]
     top = y_top(epochs)
     band = (max(epochs, 1) + top) / 2
-    x_dom, y_dom = x_domain(depths), (0, top)
     series = [{"name": k, "cls": f"sim-{k}", "markers": True,
                "points": [(r["depths"][0], r[k]["epochs_to_target"][0]) for r in results]}
               for k in KINDS]
-    svg = figures.line_chart(f"Epochs to {100 * target:g} %", "depth (layers)", "epochs to target",
-                             series, x_dom, y_dom)
-    sx, sy = _scales(x_dom, y_dom)
-    over = [f'<line x1="{figures.ML}" x2="{figures.W - figures.MR}" y1="{sy(epochs):.1f}" '
-            f'y2="{sy(epochs):.1f}" class="sim-budget"/>',
-            f'<text x="{figures.ML - 6}" y="{sy(band) - 1:.1f}" class="sim-tick" text-anchor="end">not</text>',
-            f'<text x="{figures.ML - 6}" y="{sy(band) + 8:.1f}" class="sim-tick" text-anchor="end">reached</text>']
-    for r in results:
-        for i, k in enumerate(KINDS):
-            if r[k]["epochs_to_target"][0] is None:
-                status = r[k]["status"][0]
-                over.append(f'<circle cx="{sx(r["depths"][0]) + (-4 if i == 0 else 4):.1f}" '
-                            f'cy="{sy(band):.1f}" r="3.5" class="sim-marker sim-unreached sim-{k}">'
-                            f'<title>{k}, depth {r["depths"][0]}: {status}</title></circle>')
-    return svg.replace("</svg>", "".join(over) + "</svg>")
+    hollow = [{"x": r["depths"][0], "y": band, "dx": -4 if i == 0 else 4, "cls": f"sim-unreached sim-{k}",
+               "title": f'{k}, depth {r["depths"][0]}: {r[k]["status"][0]}'}
+              for r in results for i, k in enumerate(KINDS) if r[k]["epochs_to_target"][0] is None]
+    return figures.line_chart(f"Epochs to {100 * target:g} %", "depth (layers)", "epochs to target",
+                              series, x_domain(depths), (0, top),
+                              hlines=[{"y": epochs, "cls": "sim-budget"}], hollow=hollow,
+                              y_notes=[{"y": band, "lines": ["not", "reached"]}])
 
 
 def curves_chart(config: dict, results: list[dict]) -> str:
     """Training accuracy per epoch at the deepest depth done so far, with the target."""
     epochs, target = config["epochs"], config["convergence_target_acc"]
     r = results[-1]
-    depth = r["depths"][0]
     series = [{"name": k, "cls": f"sim-{k}", "points": list(enumerate(r[k]["train_acc"][0]))}
               for k in KINDS]
-    x_dom, y_dom = (0, max(epochs, 1)), (0, 1)
-    svg = figures.line_chart(f"Curves, depth {depth}", "epoch", "training accuracy", series, x_dom, y_dom)
-    sx, sy = _scales(x_dom, y_dom)
-    line = (f'<line x1="{figures.ML}" x2="{figures.W - figures.MR}" y1="{sy(target):.1f}" '
-            f'y2="{sy(target):.1f}" class="sim-budget"/>')
-    return svg.replace("</svg>", line + "</svg>")
+    return figures.line_chart(f"Curves, depth {r['depths'][0]}", "epoch", "training accuracy",
+                              series, (0, max(epochs, 1)), (0, 1),
+                              hlines=[{"y": target, "cls": "sim-budget"}])
 
 
 def cell_text(result: dict, kind: str) -> str:

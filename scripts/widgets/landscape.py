@@ -1,18 +1,19 @@
 """Loss-landscape slices of trained plain and residual nets (docs/lab/landscape.md).
 
 The static figure mirrors docs/javascripts/sim/widgets/landscape.js: the 1-D slices (loss on a
-log axis, accuracy) and the 2-D slices as log-colour heat maps with iso-lines at powers of ten,
-traced here on the returned grid by the same marching squares.
+log axis, accuracy) and the 2-D slices as log-colour heat maps with iso-lines at powers of ten
+(scripts/figures.py's line_chart and heatmap with contours), the iso-lines traced here on the
+returned grid by the same marching squares.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 import figures
+from figures import js_fixed
 
 from simcore import api
 
@@ -29,24 +30,14 @@ LANDSCAPE_FIELDS = ("dataset", "depth", "width", "layout", "norm", "lr", "epochs
 KINDS = ("plain", "residual")
 
 
-def js_fixed(v: float, digits: int) -> str:
-    """``v.toFixed(digits)`` as JavaScript writes it: the exact binary value rounded, ties away
-    from zero (Python's format rounds ties to even), so the static and live texts agree."""
-    return str(Decimal(v or 0.0).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
-
-
 def fmt_num(v) -> str:
     """4 significant digits, as the widget's ``fmtNum``."""
     if v is None:
         return "—"
     a = abs(v)
     if a != 0 and (a >= 1e5 or a < 1e-3):
-        d = Decimal(v)  # toExponential(2): the exact value, ties away from zero
-        m = d.scaleb(-d.adjusted()).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        e = d.adjusted()
-        if abs(m) >= 10:  # the mantissa rounded up to 10.00
-            m, e = (m / 10).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), e + 1
-        return f"{m}e{e}"
+        m, e = figures.js_exp(v, 2).split("e")  # the widget writes the exponent without "+"
+        return f"{m}e{int(e)}"
     return js_fixed(v, 3 if a == 0 else max(0, 3 - math.floor(math.log10(a))))
 
 
@@ -68,15 +59,6 @@ ROWS = [
     ("2-D local minima", ("summary_2d", "local_minima"), fmt_int),
     ("2-D non-convex share", ("summary_2d", "nonconvex_fraction"), fmt_pct),
 ]
-
-
-def decades(values) -> tuple[float, float]:
-    ok = [v for v in values if v is not None and math.isfinite(v) and v > 0]
-    if not ok:
-        return (0.1, 10.0)
-    lo = 10.0 ** math.floor(math.log10(min(ok)))
-    hi = 10.0 ** math.ceil(math.log10(max(ok)))
-    return (lo, hi if hi > lo else lo * 10)
 
 
 def _cross(level, p, q, P, Q):
@@ -132,28 +114,12 @@ def surface_chart(res: dict, kind: str) -> str:
     a = res["alphas_2d"]
     L = res[kind]["slice_2d"]["loss"]
     values = [[L[i][j] for i in range(len(a))] for j in range(len(a))]  # rows β, columns α
-    title = f"Loss surface, {kind}"
-    svg = figures.heatmap(title, "α (along δ)", "β (along η)", a, a, values, log_scale=True)
-    _, sx, sy = figures._frame(title, (a[0], a[-1]), (a[0], a[-1]), "", "")
-    lines = isolines(a, a, values)
-    iso = ['<g class="sim-iso">']
-    for entry in lines:
-        segs = entry["segments"]
-        d = "".join(f"M{sx(p[0]):.1f},{sy(p[1]):.1f}L{sx(q[0]):.1f},{sy(q[1]):.1f}" for p, q in segs)
-        iso.append(f'<path d="{d}" class="sim-iso-halo"/><path d="{d}" class="sim-iso-line"/>')
-        best = segs[0][0]
-        for p, q in segs:
-            for r in (p, q):
-                if r[0] > best[0] or (r[0] == best[0] and r[1] > best[1]):
-                    best = r
-        iso.append(f'<text x="{sx(best[0]) - 2:.1f}" y="{sy(best[1]) - 2:.1f}" class="sim-iso-label" '
-                   f'text-anchor="end">{level_text(entry["level"])}</text>')
-    iso.append("</g>")
-    shown = ", ".join(level_text(e["level"]) for e in lines)
+    contours = [{"text": level_text(e["level"]), "segments": e["segments"]} for e in isolines(a, a, values)]
+    shown = ", ".join(c["text"] for c in contours)
     label = (f"Training loss of the {kind} net on the plane θ* + αδ + βη, log colour scale"
              + (f", iso-lines at {shown}" if shown else ""))
-    svg = svg.replace(f'aria-label="{escape(title)}"', f'aria-label="{escape(label)}"', 1)
-    return svg.replace("</svg>", "".join(iso) + "</svg>")
+    return figures.heatmap(f"Loss surface, {kind}", "α (along δ)", "β (along η)", a, a, values,
+                           log_scale=True, label=label, contours=contours)
 
 
 def slice_charts(res: dict) -> list[str]:
@@ -163,7 +129,7 @@ def slice_charts(res: dict) -> list[str]:
     return [
         figures.line_chart("Loss along δ", "α", "training loss (log)",
                            [{"name": k, "cls": f"sim-{k}", "points": list(zip(a, res[k]["slice_1d"]["loss"]))}
-                            for k in KINDS], (-span, span), decades(losses), log_y=True),
+                            for k in KINDS], (-span, span), figures.log_domain(losses), log_y=True),
         figures.line_chart("Accuracy along δ", "α", "training accuracy",
                            [{"name": k, "cls": f"sim-{k}", "points": list(zip(a, res[k]["slice_1d"]["acc"]))}
                             for k in KINDS], (-span, span), (0, 1)),

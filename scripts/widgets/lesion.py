@@ -1,17 +1,17 @@
 """The lesion study: delete blocks of trained plain and residual nets (docs/lab/lesion.md).
 
 The static figure mirrors docs/javascripts/sim/widgets/lesion.js: a bar chart of the accuracy
-with each block deleted and a line chart of the accuracy with k random blocks deleted, both on
-the frame of scripts/figures.py.
+with each block deleted and a line chart of the accuracy with k random blocks deleted, both
+drawn by scripts/figures.py's line_chart (bars, hlines, bands), the mirror of charts.js.
 """
 
 from __future__ import annotations
 
 import json
-from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 import figures
+from figures import js_fixed
 
 from simcore import api
 
@@ -28,12 +28,6 @@ LESION_FIELDS = ("dataset", "depth", "width", "layout", "norm", "lr", "epochs", 
 KINDS = ("plain", "residual")
 
 
-def js_fixed(v: float, digits: int) -> str:
-    """``v.toFixed(digits)`` as JavaScript writes it: the exact binary value rounded, ties away
-    from zero (Python's format rounds ties to even), so the static and live texts agree."""
-    return str(Decimal(v or 0.0).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
-
-
 def fmt_acc(v) -> str:
     return "—" if v is None else f"{js_fixed(100 * v, 1)} %"
 
@@ -42,75 +36,42 @@ def fmt_drop(v) -> str:
     return "—" if v is None else f"{js_fixed(100 * v, 1)} pts"
 
 
-def _legend() -> list[str]:
-    out = []
-    for i, k in enumerate(KINDS):
-        lx = figures.W - figures.MR - 150 + 78 * i
-        out.append(f'<line x1="{lx}" x2="{lx + 16}" y1="12" y2="12" class="sim-line sim-{k}"/>')
-        out.append(f'<text x="{lx + 20}" y="16" class="sim-legend">{k}</text>')
-    return out
-
-
-def _hline(sx, sy, x0, x1, y, cls) -> str:
-    return (f'<line x1="{sx(x0):.1f}" x2="{sx(x1):.1f}" y1="{sy(y):.1f}" y2="{sy(y):.1f}" '
-            f'class="{cls}"/>')
+def _chance_line(chance) -> dict:
+    return {"y": chance, "cls": "sim-chance", "dashed": True}
 
 
 def single_chart(res: dict, split: str) -> str:
+    """Accuracy with each block deleted: grouped bars, intact lines, chance dashed."""
     L = res["n_blocks"]
     chance = res["chance"][split]
     label = (f"{'Test' if split == 'test' else 'Training'} accuracy with one block deleted, per "
              f"block, plain and residual; intact: plain {fmt_acc(res['plain']['intact'][split])}, "
              f"residual {fmt_acc(res['residual']['intact'][split])}; chance {fmt_acc(chance)}")
-    body, sx, sy = figures._frame("One block deleted", (-0.5, L - 0.5), (0, 1),
-                                  "deleted block (lines: intact, dashed: chance)", f"{split} accuracy")
-    bw = min(0.4 * (sx(1) - sx(0)), 14)
-    for n, k in enumerate(KINDS):
-        body.append(f'<g class="sim-bars sim-{k}">')
-        for i, v in enumerate(res[k]["single"][split]):
-            if v is None:
-                continue
-            x = sx(i) + (-bw if n == 0 else 0)
-            body.append(f'<rect x="{x:.2f}" y="{sy(v):.2f}" width="{bw:.2f}" '
-                        f'height="{max(sy(0) - sy(v), 0):.2f}" class="sim-bar sim-{k}"/>')
-        body.append("</g>")
-    for k in KINDS:
-        v = res[k]["intact"][split]
-        if v is not None:
-            body.append(_hline(sx, sy, -0.5, L - 0.5, v, f"sim-line sim-intact sim-{k}"))
-    if chance is not None:
-        body.append(_hline(sx, sy, -0.5, L - 0.5, chance, "sim-line sim-chance sim-dashed"))
-    return figures._svg(label, body + _legend())
+    bars = [{"name": k, "cls": f"sim-{k}", "points": list(enumerate(res[k]["single"][split]))}
+            for k in KINDS]
+    hlines = [{"y": res[k]["intact"][split], "cls": f"sim-intact sim-{k}"} for k in KINDS]
+    return figures.line_chart("One block deleted", "deleted block (lines: intact, dashed: chance)",
+                              f"{split} accuracy", [], (-0.5, L - 0.5), (0, 1), x_integer=True,
+                              label=label, bars=bars, hlines=hlines + [_chance_line(chance)])
 
 
 def random_chart(res: dict, split: str) -> str:
+    """Mean accuracy with k random blocks deleted (k = 0: intact), min–max band, chance dashed."""
     ks = [0, *res["ks"]]
     K = ks[-1]
-    chance = res["chance"][split]
     label = (f"{'Test' if split == 'test' else 'Training'} accuracy with k random blocks deleted, "
              f"k = 0 to {K}, mean over the draws with its minimum-to-maximum band, plain and residual")
-    body, sx, sy = figures._frame("Random lesions", (0, max(K, 1)), (0, 1),
-                                  "k random blocks deleted (band: min–max)", f"{split} accuracy")
-    for k in KINDS:
+    kinds = [k for k in KINDS if res[k]["intact"][split] is not None]
+    bands, series = [], []
+    for k in kinds:
         r, intact = res[k]["random"][split], res[k]["intact"][split]
-        if intact is None:
-            continue
-        lo, hi = [intact, *r["min"]], [intact, *r["max"]]
-        upper = "".join(f"{'L' if i else 'M'}{sx(kk):.1f},{sy(hi[i]):.1f}" for i, kk in enumerate(ks))
-        lower = "".join(reversed([f"L{sx(kk):.1f},{sy(lo[i]):.1f}" for i, kk in enumerate(ks)]))
-        body.append(f'<path d="{upper}{lower}Z" class="sim-band sim-{k}"/>')
-    if chance is not None:
-        body.append(_hline(sx, sy, 0, max(K, 1), chance, "sim-line sim-chance sim-dashed"))
-    for k in KINDS:
-        intact = res[k]["intact"][split]
-        if intact is None:
-            continue
-        mean = [intact, *res[k]["random"][split]["mean"]]
-        d = "".join(f"{'L' if i else 'M'}{sx(kk):.1f},{sy(mean[i]):.1f}" for i, kk in enumerate(ks))
-        body.append(f'<path d="{d}" class="sim-line sim-{k}"/>')
-        body += [f'<circle cx="{sx(kk):.1f}" cy="{sy(mean[i]):.1f}" r="3" class="sim-marker sim-{k}"/>'
-                 for i, kk in enumerate(ks)]
-    return figures._svg(label, body + _legend())
+        bands.append({"cls": f"sim-{k}", "points": [(0, intact, intact)]
+                      + [(kk, lo, hi) for kk, lo, hi in zip(ks[1:], r["min"], r["max"])]})
+        series.append({"name": k, "cls": f"sim-{k}", "markers": True,
+                       "points": list(zip(ks, [intact, *r["mean"]]))})
+    return figures.line_chart("Random lesions", "k random blocks deleted (band: min–max)",
+                              f"{split} accuracy", series, (0, max(K, 1)), (0, 1), x_integer=True,
+                              label=label, bands=bands, hlines=[_chance_line(res["chance"][split])])
 
 
 def _cell(key: str, value, shown: str, tag: str = "td") -> str:

@@ -3,8 +3,9 @@ native simcore.api; runs that never reach the target are drawn as such, never as
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlencode
+
+from sim_page import assert_same_geometry, figure_geometry, widget_config
 
 from simcore import api
 
@@ -34,10 +35,6 @@ def shown(page) -> dict:
     }""")
 
 
-def widget_config(page) -> dict:
-    return json.loads(page.get_attribute(ROOT, "data-config"))
-
-
 def assert_equal(cells: dict, want: dict, depths=None):
     for d in depths or want:
         for k in KINDS:
@@ -59,7 +56,7 @@ def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, bas
     page.goto(f"{base_url}{PAGE}")
     assert page.get_attribute(ROOT, "data-state") == "static"
     assert page.locator(f"{ROOT} svg.sim-chart").count() == 2
-    cfg = widget_config(page)
+    cfg = widget_config(page, ROOT)
     want = native(cfg)
     assert_equal(shown(page), want)
     missing = sum(want[d][k][0] is None for d in want for k in KINDS)
@@ -71,10 +68,15 @@ def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, bas
 def test_default_run_equals_native_simcore(probe, base_url):
     page = probe.page
     page.goto(f"{base_url}{PAGE}")
+    page.wait_for_selector(f"{ROOT} form")
+    static = figure_geometry(page, ROOT)
     page.click(f"{ROOT} [data-action=run]")
     page.wait_for_selector(f'{ROOT}[data-state="loading"], {ROOT}[data-state="running"]')
     page.wait_for_selector(f'{ROOT}[data-state="done"]')
-    cfg = widget_config(page)
+    # the live figure is the build-time figure, mark for mark (budget, hollow markers and
+    # "not reached" included)
+    assert_same_geometry(figure_geometry(page, ROOT), static)
+    cfg = widget_config(page, ROOT)
     want = native(cfg)
     assert page.get_attribute(ROOT, "data-depths-done") == str(len(cfg["depths"]))
     assert_equal(shown(page), want)
@@ -100,7 +102,7 @@ def test_url_hash_round_trips(probe, base_url):
     page.wait_for_selector(f'{ROOT}[data-state="done"]')
     for field, value in wanted.items():
         assert f"{field}={value.replace(',', '%2C')}" in page.url
-    cfg = {**widget_config(page), "dataset": "spirals", "n": 100, "depths": [4, 8], "width": 8,
+    cfg = {**widget_config(page, ROOT), "dataset": "spirals", "n": 100, "depths": [4, 8], "width": 8,
            "layout": "pre", "norm": False, "lr": 0.1, "epochs": 5, "convergence_target_acc": 0.7,
            "seed": 2}
     assert_equal(shown(page), native(cfg))
@@ -142,7 +144,7 @@ def test_stop_mid_run_and_run_again(probe, base_url):
     page.wait_for_timeout(4000)  # the depth-32 call still computing is abandoned after 3 s
     assert page.get_attribute(ROOT, "data-depths-done") == "1"
     assert page.get_attribute(ROOT, "data-state") == "done"
-    cfg = {**widget_config(page), "depths": [4, 32, 64], "n": 300, "epochs": 40}
+    cfg = {**widget_config(page, ROOT), "depths": [4, 32, 64], "n": 300, "epochs": 40}
     cells = shown(page)
     assert_equal(cells, native({**cfg, "depths": [4]}))
     assert cells["plain"].keys() == {"d4"}  # nothing drawn for the depths never computed

@@ -3,29 +3,16 @@ native simcore.api number for number, and its live figure with the build-time on
 
 from __future__ import annotations
 
-import json
-import math
-import re
 from urllib.parse import urlencode
+
+from sim_page import (assert_equal_numbers, assert_same_geometry, figure_geometry, shown_numbers, wait_done,
+                      widget_config)
 
 from simcore import api
 
 ROOT = '[data-sim="lesion"]'
 URL = "/lab/lesion/"
 KINDS = ("plain", "residual")
-
-
-def shown_numbers(page) -> dict:
-    """Every readout value in the widget, keyed "kind.key" (or "key" outside a kind row)."""
-    return page.evaluate("""(root) => {
-        const out = {};
-        for (const cell of document.querySelector(root).querySelectorAll('[data-key][data-value]')) {
-            const row = cell.closest('tr[data-kind]');
-            out[(row ? row.dataset.kind + '.' : '') + cell.dataset.key] =
-                {value: JSON.parse(cell.dataset.value), text: cell.textContent};
-        }
-        return out;
-    }""", ROOT)
 
 
 def native_numbers(cfg: dict) -> dict:
@@ -38,62 +25,15 @@ def native_numbers(cfg: dict) -> dict:
     return out
 
 
-def assert_equal_numbers(shown: dict, native: dict):
-    assert set(shown) == set(native), (sorted(shown), sorted(native))
-    for key, want in native.items():
-        got = shown[key]["value"]
-        if want is None:
-            assert got is None, key
-        else:
-            assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-15), (key, got, want)
-
-
-def figure_geometry(page) -> list:
-    """The drawn marks and texts of every chart: tag, class, numeric attributes, text."""
-    return page.evaluate("""(root) => [...document.querySelector(root).querySelectorAll('svg.sim-chart')].map((svg) =>
-        [svg.getAttribute('aria-label'), ...[...svg.querySelectorAll('rect, circle, path, line, text')].map((n) => [n.tagName,
-            n.getAttribute('class'), ['x', 'y', 'width', 'height', 'cx', 'cy', 'r', 'x1', 'x2', 'y1', 'y2', 'd', 'fill']
-              .map((a) => n.getAttribute(a)).filter((v) => v !== null).join(' '),
-            n.tagName === 'text' ? n.textContent : ''])])""", ROOT)
-
-
-NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
-
-
-def assert_same_geometry(live: list, static: list):
-    """The live figure is the build-time figure: same marks in the same order, coordinates
-    equal up to one unit of the last printed digit (JS and Python round
-    ties differently), same texts."""
-    assert len(live) == len(static)
-    for chart_a, chart_b in zip(live, static):
-        assert chart_a[0] == chart_b[0]  # aria-label
-        assert len(chart_a) == len(chart_b), chart_a[0]
-        for (tag_a, cls_a, num_a, text_a), (tag_b, cls_b, num_b, text_b) in zip(chart_a[1:], chart_b[1:]):
-            assert (tag_a, cls_a, text_a) == (tag_b, cls_b, text_b)
-            xs = [float(v) for v in NUMBER.findall(num_a)]
-            ys = [float(v) for v in NUMBER.findall(num_b)]
-            assert len(xs) == len(ys) and all(abs(x - y) <= 0.11 for x, y in zip(xs, ys)), (cls_a, num_a, num_b)
-
-
-def wait_done(page):
-    """Wait for the run to end; fail at once (with the status) if it ended in an error."""
-    page.wait_for_selector(f'{ROOT}[data-state="done"], {ROOT}[data-state="error"]')
-    assert page.get_attribute(ROOT, "data-state") == "done", page.inner_text(f"{ROOT} .sim-status")
-
-
-def widget_config(page) -> dict:
-    return json.loads(page.get_attribute(ROOT, "data-config"))
-
-
 def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, base_url):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(base_url + URL)
     assert page.get_attribute(ROOT, "data-state") == "static"
     assert page.locator(f"{ROOT} svg.sim-chart[aria-label]").count() == 2
-    cfg = widget_config(page)
+    cfg = widget_config(page, ROOT)
     assert cfg["epochs"] == 15 and cfg["lesion_draws"] == 5
-    assert_equal_numbers(shown_numbers(page), native_numbers(cfg))
+    assert_equal_numbers(shown_numbers(page, ROOT), native_numbers(cfg))
     assert page.locator(f"{ROOT} svg.sim-chart rect.sim-bar").count() == 2 * 9
     context.close()
 
@@ -102,22 +42,22 @@ def test_default_run_equals_native_simcore_and_the_static_figure(probe, base_url
     page = probe.page
     page.goto(base_url + URL)
     page.wait_for_selector(f"{ROOT} form")
-    static = figure_geometry(page)
-    static_numbers = shown_numbers(page)
+    static = figure_geometry(page, ROOT)
+    static_numbers = shown_numbers(page, ROOT)
     page.click(f"{ROOT} [data-action=run]")
     page.wait_for_selector(f'{ROOT}[data-state="loading"], {ROOT}[data-state="running"]')
-    wait_done(page)
+    wait_done(page, ROOT)
     # the same texts as the build, and the same values (to rel 1e-9)
-    live_numbers = shown_numbers(page)
+    live_numbers = shown_numbers(page, ROOT)
     assert {k: v["text"] for k, v in live_numbers.items()} == {k: v["text"] for k, v in static_numbers.items()}
     assert_equal_numbers(live_numbers, {k: v["value"] for k, v in static_numbers.items()})
-    cfg = widget_config(page)
+    cfg = widget_config(page, ROOT)
     native = native_numbers(cfg)
-    shown = shown_numbers(page)
+    shown = shown_numbers(page, ROOT)
     assert_equal_numbers(shown, native)
     assert shown["plain.intact"]["text"] == f"{100 * native['plain.intact']:.1f} %"
     # the live figure is the build-time figure, mark for mark
-    assert_same_geometry(figure_geometry(page), static)
+    assert_same_geometry(figure_geometry(page, ROOT), static)
     assert page.inner_text(f"{ROOT} .sim-status").startswith("Done: 9 blocks")
     probe.assert_clean()
 
@@ -129,7 +69,7 @@ def test_url_hash_round_trips_and_stop_works_mid_run(probe, base_url):
     # a long run first, stopped mid-way: the figure stays the static one, a new run works
     page.goto(base_url + URL + "#lesion?" + urlencode({**wanted, "epochs": "40"}))
     page.wait_for_selector(f"{ROOT} form")
-    static = shown_numbers(page)
+    static = shown_numbers(page, ROOT)
     page.click(f"{ROOT} [data-action=run]")
     # the task is in the worker once the runtime is ready (the state turns to running only
     # when its one result arrives)
@@ -146,15 +86,15 @@ def test_url_hash_round_trips_and_stop_works_mid_run(probe, base_url):
             assert page.is_checked(f"{ROOT} input[name=norm]") is True
         else:
             assert page.input_value(f"{ROOT} [name={field}]") == value
-    assert shown_numbers(page) == static  # the stopped run drew nothing
+    assert shown_numbers(page, ROOT) == static  # the stopped run drew nothing
     page.click(f"{ROOT} [data-action=run]")
-    wait_done(page)
+    wait_done(page, ROOT)
     assert page.inner_text(f"{ROOT} .sim-status").startswith("Done: 6 blocks")
     for field, value in wanted.items():
         assert f"{field}={value}" in page.url
-    cfg = {**widget_config(page), "dataset": "moons", "depth": 14, "width": 16, "layout": "pre",
+    cfg = {**widget_config(page, ROOT), "dataset": "moons", "depth": 14, "width": 16, "layout": "pre",
            "norm": True, "lr": 0.1, "epochs": 4, "lesion_max_k": 3, "lesion_draws": 2, "seed": 7}
-    assert_equal_numbers(shown_numbers(page), native_numbers(cfg))
+    assert_equal_numbers(shown_numbers(page, ROOT), native_numbers(cfg))
     assert page.locator(f"{ROOT} svg.sim-chart rect.sim-bar").count() == 2 * 6
     probe.assert_clean()
 

@@ -3,42 +3,29 @@ native simcore.api number for number."""
 
 from __future__ import annotations
 
-import json
 import math
 from urllib.parse import urlencode
+
+from sim_page import assert_equal_numbers, shown_numbers, widget_config
 
 from simcore import api
 
 ROOT = '[data-sim="trainer"]'
+KINDS = ("plain", "residual")
+SHOWN = ("epoch", "train_loss", "train_acc", "test_acc")  # the readout's numbers per network
 
 
 def native_finals(config: dict) -> dict:
-    return {k: api.train({**config, "kind": k})["final"] for k in ("plain", "residual")}
+    return {k: api.train({**config, "kind": k})["final"] for k in KINDS}
 
 
-def shown_numbers(page) -> dict:
-    return page.evaluate("""() => {
-        const out = {};
-        for (const row of document.querySelectorAll('.sim-readout tr[data-kind]')) {
-            out[row.dataset.kind] = {};
-            for (const td of row.querySelectorAll('td[data-value]'))
-                out[row.dataset.kind][td.dataset.key] = {value: JSON.parse(td.dataset.value), text: td.textContent};
-        }
-        return out;
-    }""")
-
-
-def widget_config(page) -> dict:
-    return json.loads(page.get_attribute(ROOT, "data-config"))
-
-
-def assert_equal_numbers(shown: dict, native: dict):
-    for kind in ("plain", "residual"):
-        for key, cell in shown[kind].items():
-            want = native[kind][key]
-            assert math.isclose(cell["value"], want, rel_tol=1e-9, abs_tol=0), (kind, key, cell, want)
-        assert shown[kind]["train_acc"]["text"] == f"{100 * native[kind]['train_acc']:.1f} %"
-        assert shown[kind]["train_loss"]["text"] == f"{native[kind]['train_loss']:.4f}"
+def assert_finals(shown: dict, native: dict):
+    """The readout (:func:`sim_page.shown_numbers`, keyed "kind.key") shows exactly each
+    network's final numbers from native simcore, to rel 1e-9, and formats them as the build."""
+    assert_equal_numbers(shown, {f"{k}.{key}": native[k][key] for k in KINDS for key in SHOWN})
+    for k in KINDS:
+        assert shown[f"{k}.train_acc"]["text"] == f"{100 * native[k]['train_acc']:.1f} %"
+        assert shown[f"{k}.train_loss"]["text"] == f"{native[k]['train_loss']:.4f}"
 
 
 def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, base_url):
@@ -47,8 +34,8 @@ def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, bas
     page.goto(f"{base_url}/trainer/")
     assert page.get_attribute(ROOT, "data-state") == "static"
     assert page.locator(f"{ROOT} svg.sim-chart").count() == 4
-    cfg = widget_config(page)
-    assert_equal_numbers(shown_numbers(page), native_finals(cfg))
+    cfg = widget_config(page, ROOT)
+    assert_finals(shown_numbers(page, ROOT), native_finals(cfg))
     context.close()
 
 
@@ -58,10 +45,10 @@ def test_default_run_equals_native_simcore(probe, base_url):
     page.click(f"{ROOT} [data-action=run]")
     page.wait_for_selector(f'{ROOT}[data-state="loading"], {ROOT}[data-state="running"]')
     page.wait_for_selector(f'{ROOT}[data-state="done"]')
-    cfg = widget_config(page)
-    shown = shown_numbers(page)
-    assert shown["plain"]["epoch"]["value"] == cfg["epochs"]
-    assert_equal_numbers(shown, native_finals(cfg))
+    cfg = widget_config(page, ROOT)
+    shown = shown_numbers(page, ROOT)
+    assert shown["plain.epoch"]["value"] == cfg["epochs"]
+    assert_finals(shown, native_finals(cfg))
     assert page.locator(f"{ROOT} svg.sim-chart").count() == 4
     probe.assert_clean()
 
@@ -71,12 +58,19 @@ def test_pause_and_stop_mid_run(probe, base_url):
     page.goto(f"{base_url}/trainer/#trainer?" + urlencode({"epochs": 200, "depth": 8}))
     page.click(f"{ROOT} [data-action=run]")
     page.wait_for_selector(f'{ROOT}[data-state="running"]')
-    page.wait_for_function("() => Number(document.querySelector('tr[data-kind=residual] td[data-key=epoch]').dataset.value) >= 3")
+    # at least 4 residual epochs drawn live (records > 0: the figure and readout are no longer the
+    # static ones, whose residual row says epoch 30 until the first residual record arrives)
+    page.wait_for_function(f"""() => {{
+        const root = document.querySelector('{ROOT}');
+        const path = root.querySelector('svg.sim-chart path.sim-line.sim-residual');
+        return Number(root.dataset.records) > 0 && path !== null && (path.getAttribute('d').match(/[ML]/g) || []).length >= 4;
+    }}""")
+    assert shown_numbers(page, ROOT)["residual.epoch"]["value"] >= 3
     page.click(f"{ROOT} [data-action=pause]")
     page.wait_for_timeout(300)  # let the epochs already asked for arrive
-    before = shown_numbers(page)["residual"]["epoch"]["value"]
+    before = shown_numbers(page, ROOT)["residual.epoch"]["value"]
     page.wait_for_timeout(1500)
-    after = shown_numbers(page)["residual"]["epoch"]["value"]
+    after = shown_numbers(page, ROOT)["residual.epoch"]["value"]
     assert after == before, "training went on while paused"
     assert page.get_attribute(ROOT, "data-state") == "running"
     # the page stays responsive while paused and while running
@@ -85,14 +79,14 @@ def test_pause_and_stop_mid_run(probe, base_url):
     page.wait_for_function(f"() => Number(document.querySelector('tr[data-kind=residual] td[data-key=epoch]').dataset.value) > {after}")
     page.click(f"{ROOT} [data-action=stop]")
     page.wait_for_selector(f'{ROOT}[data-state="done"]')
-    stopped = shown_numbers(page)["residual"]["epoch"]["value"]
+    stopped = shown_numbers(page, ROOT)["residual.epoch"]["value"]
     page.wait_for_timeout(1500)
-    assert shown_numbers(page)["residual"]["epoch"]["value"] == stopped < 200
+    assert shown_numbers(page, ROOT)["residual.epoch"]["value"] == stopped < 200
     # the stopped run's numbers are still simcore's own
-    cfg = {**widget_config(page), "epochs": 200, "depth": 8}
+    cfg = {**widget_config(page, ROOT), "epochs": 200, "depth": 8}
     history = api.train({**cfg, "kind": "residual", "epochs": 200})["history"]
     want = history[stopped]["train_loss"]
-    assert math.isclose(shown_numbers(page)["residual"]["train_loss"]["value"], want, rel_tol=1e-9)
+    assert math.isclose(shown_numbers(page, ROOT)["residual.train_loss"]["value"], want, rel_tol=1e-9)
     # a new run starts cleanly after a stop
     page.fill(f"{ROOT} input[name=epochs]", "2")
     page.click(f"{ROOT} [data-action=run]")
@@ -141,9 +135,9 @@ def test_url_hash_round_trips(probe, base_url):
     for field, value in wanted.items():
         assert f"{field}={value}" in url
     # the shared link reproduces the run: same numbers as native for that configuration
-    cfg = {**widget_config(page), "depth": 12, "width": 8, "layout": "pre", "norm": False,
+    cfg = {**widget_config(page, ROOT), "depth": 12, "width": 8, "layout": "pre", "norm": False,
            "lr": 0.1, "epochs": 3, "seed": 7, "dataset": "moons"}
-    assert_equal_numbers(shown_numbers(page), native_finals(cfg))
+    assert_finals(shown_numbers(page, ROOT), native_finals(cfg))
     probe.assert_clean()
 
 
@@ -161,5 +155,5 @@ def test_runtime_failure_says_so_and_retry_recovers(probe, base_url):
     page.unroute("**/pyodide.asm.wasm")
     page.click(f"{ROOT} [data-action=retry]")
     page.wait_for_selector(f'{ROOT}[data-state="done"]')
-    assert shown_numbers(page)["residual"]["epoch"]["value"] == 2
+    assert shown_numbers(page, ROOT)["residual.epoch"]["value"] == 2
     assert not page.is_visible(f"{ROOT} [data-action=retry]")

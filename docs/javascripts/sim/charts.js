@@ -75,34 +75,96 @@ function svgRoot(label) {
   return el("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": label, class: "sim-chart" });
 }
 
+const finite = (v, logY = false) => v !== null && v !== undefined && Number.isFinite(v) && (!logY || v > 0);
+
 /**
- * Line chart. series: [{name, cls, points: [[x, y], ...], dashed, markers, legend}]; a y of
- * null is a gap; legend: false leaves a series (e.g. a reference line) out of the legend.
- * logY draws the y axis in powers of ten (yDomain must then be positive); xInteger keeps only
- * whole-number x ticks (for counts such as layers or blocks).
+ * Line chart on the shared frame (title, y grid and ticks, x ticks, axis labels, legend in the
+ * title row). All marks are optional; they are drawn in this order, each layer over the last:
+ *
+ * - bands: [{cls, points: [[x, lo, hi], ...]}]: a filled range (path, class "sim-band cls"),
+ *   e.g. min–max over draws; points with a missing lo or hi are left out.
+ * - bars: [{name, cls, points: [[x, y], ...], legend}]: grouped bars, one group per entry,
+ *   side by side around each x (x one unit apart: a slot is 1 wide in x, the groups share 0.8
+ *   of it, at most 14 px a bar), from y = 0 (the bottom of the y domain on a log axis); each
+ *   group is a <g class="sim-bars cls"> of rects "sim-bar cls"; a y of null draws no bar.
+ * - hlines: [{y, cls, dashed}]: horizontal reference lines across the plot ("sim-line cls"),
+ *   e.g. an intact accuracy, chance, a budget or a target; a y of null draws nothing.
+ * - series: [{name, cls, points: [[x, y], ...], dashed, markers, legend}]: lines ("sim-line
+ *   cls"); a y of null is a gap; markers puts a dot (r 3, "sim-marker cls") on every point.
+ * - hollow: [{x, y, cls, dx, title}]: free hollow markers (r 3.5, "sim-marker sim-hollow
+ *   cls"), shifted dx px sideways (to set markers at one x apart), with a tooltip title; e.g.
+ *   runs that never reached a target, drawn in a band above the axis rather than as numbers.
+ * - yNotes: [{y, lines: [text, ...]}]: words in the y-tick column centred on y (class
+ *   "sim-tick"), one line each, to name a region of the y axis that is not a number.
+ *
+ * Bar groups and series with a name (and legend not false) enter the legend, in that order.
+ * Values are clamped to yDomain. logY draws the y axis in powers of ten (yDomain must then be
+ * positive); xInteger keeps only whole-number x ticks (for counts such as layers or blocks);
+ * label is the aria-label (default: the title).
  */
-export function lineChart({ title, xLabel, yLabel, series, xDomain, yDomain, logY = false, xInteger = false }) {
-  const svg = svgRoot(title);
+export function lineChart({ title, label = title, xLabel, yLabel, xDomain, yDomain, logY = false, xInteger = false,
+  series = [], bands = [], bars = [], hlines = [], hollow = [], yNotes = [] }) {
+  const svg = svgRoot(label);
   const { sx, sy } = frame(svg, title, xDomain, yDomain, xLabel, yLabel, logY, xInteger);
+  const clampY = (y) => Math.min(Math.max(y, yDomain[0]), yDomain[1]);
+  const px = (v) => v.toFixed(1);
   let i = 0;  // legend slot
+  const legend = (name, cls) => {
+    const lx = W - M.r - 150 + 78 * i++;  // legend in the title row, right-aligned
+    const ly = 12;
+    svg.append(el("line", { x1: lx, x2: lx + 16, y1: ly, y2: ly, class: cls }));
+    svg.append(el("text", { x: lx + 20, y: ly + 4, class: "sim-legend" }, name));
+  };
+  for (const b of bands) {
+    const pts = b.points.filter(([, lo, hi]) => finite(lo, logY) && finite(hi, logY));
+    if (!pts.length) continue;
+    const upper = pts.map(([x, , hi], k) => `${k ? "L" : "M"}${px(sx(x))},${px(sy(clampY(hi)))}`).join("");
+    const lower = pts.map(([x, lo]) => `L${px(sx(x))},${px(sy(clampY(lo)))}`).reverse().join("");
+    svg.append(el("path", { d: `${upper}${lower}Z`, class: `sim-band ${b.cls}` }));
+  }
+  const bw = Math.min((0.8 / (bars.length || 1)) * ((W - M.l - M.r) / (xDomain[1] - xDomain[0] || 1)), 14);
+  const base = sy(logY ? yDomain[0] : clampY(0));
+  bars.forEach((b, n) => {
+    const g = el("g", { class: `sim-bars ${b.cls}` });
+    for (const [x, y] of b.points) {
+      if (!finite(y, logY)) continue;
+      const top = sy(clampY(y));
+      g.append(el("rect", { x: (sx(x) + (n - bars.length / 2) * bw).toFixed(2), y: top.toFixed(2), width: bw.toFixed(2),
+        height: Math.max(base - top, 0).toFixed(2), class: `sim-bar ${b.cls}` }));
+    }
+    svg.append(g);
+    if (b.legend !== false && b.name !== undefined) legend(b.name, `sim-line ${b.cls}`);
+  });
+  for (const l of hlines) {
+    if (!finite(l.y, logY)) continue;
+    const y = px(sy(clampY(l.y)));
+    svg.append(el("line", { x1: M.l, x2: W - M.r, y1: y, y2: y, class: `sim-line ${l.cls}${l.dashed ? " sim-dashed" : ""}` }));
+  }
   for (const s of series) {
     const parts = [];
     const dots = [];
     let pen = "M";
     for (const [x, y] of s.points) {
-      if (y === null || !Number.isFinite(y) || (logY && y <= 0)) { pen = "M"; continue; }
-      const yc = Math.min(Math.max(y, yDomain[0]), yDomain[1]);
-      parts.push(`${pen}${sx(x).toFixed(1)},${sy(yc).toFixed(1)}`);
+      if (!finite(y, logY)) { pen = "M"; continue; }
+      const yc = clampY(y);
+      parts.push(`${pen}${px(sx(x))},${px(sy(yc))}`);
       if (s.markers) dots.push([sx(x), sy(yc)]);
       pen = "L";
     }
-    svg.append(el("path", { d: parts.join(""), class: `sim-line ${s.cls}${s.dashed ? " sim-dashed" : ""}` }));
-    for (const [cx, cy] of dots) svg.append(el("circle", { cx: cx.toFixed(1), cy: cy.toFixed(1), r: 3, class: `sim-marker ${s.cls}` }));
-    if (s.legend === false) continue;
-    const lx = W - M.r - 150 + 78 * i++;  // legend in the title row, right-aligned
-    const ly = 12;
-    svg.append(el("line", { x1: lx, x2: lx + 16, y1: ly, y2: ly, class: `sim-line ${s.cls}${s.dashed ? " sim-dashed" : ""}` }));
-    svg.append(el("text", { x: lx + 20, y: ly + 4, class: "sim-legend" }, s.name));
+    const cls = `sim-line ${s.cls}${s.dashed ? " sim-dashed" : ""}`;
+    svg.append(el("path", { d: parts.join(""), class: cls }));
+    for (const [cx, cy] of dots) svg.append(el("circle", { cx: px(cx), cy: px(cy), r: 3, class: `sim-marker ${s.cls}` }));
+    if (s.legend !== false) legend(s.name, cls);
+  }
+  for (const m of hollow) {
+    if (!finite(m.y, logY)) continue;
+    const dot = el("circle", { cx: px(sx(m.x) + (m.dx || 0)), cy: px(sy(clampY(m.y))), r: 3.5, class: `sim-marker sim-hollow ${m.cls}` });
+    if (m.title !== undefined) dot.append(el("title", {}, m.title));
+    svg.append(dot);
+  }
+  for (const note of yNotes) {
+    note.lines.forEach((text, k) => svg.append(el("text", { x: M.l - 6, y: px(sy(clampY(note.y)) + 4 + 9 * (k - (note.lines.length - 1) / 2)),
+      class: "sim-tick", "text-anchor": "end" }, text)));
   }
   return svg;
 }
@@ -149,9 +211,13 @@ export function sequential(t) {
 /**
  * Heat map of values[j][i] over x (columns) and y (rows, increasing upwards); colour by
  * value, on a log scale when logScale (values must be positive), with its colour range noted.
+ * contours: [{text, segments: [[[x, y], [x, y]], ...]}] draws iso-lines on top (in data
+ * coordinates, e.g. traced by marching squares), each a haloed path ("sim-iso-halo",
+ * "sim-iso-line") labelled text at its rightmost end ("sim-iso-label"), all in a
+ * <g class="sim-iso">. label is the aria-label (default: the title).
  */
-export function heatmap({ title, xLabel, yLabel, x, y, values, logScale = false }) {
-  const svg = svgRoot(title);
+export function heatmap({ title, label = title, xLabel, yLabel, x, y, values, logScale = false, contours = [] }) {
+  const svg = svgRoot(label);
   const flat = values.flat().filter((v) => v !== null && Number.isFinite(v) && (!logScale || v > 0));
   const f = (v) => (logScale ? Math.log10(v) : v);
   const lo = Math.min(...flat.map(f));
@@ -169,5 +235,18 @@ export function heatmap({ title, xLabel, yLabel, x, y, values, logScale = false 
   svg.insertBefore(g, svg.children[1]);
   const note = logScale ? `colour: 10^${lo.toFixed(1)} … 10^${hi.toFixed(1)}` : `colour: ${fmt(lo)} … ${fmt(hi)}`;
   svg.append(el("text", { x: W - M.r, y: 16, class: "sim-legend", "text-anchor": "end" }, note));
+  if (contours.length) {
+    const iso = el("g", { class: "sim-iso" });
+    const pt = ([a, b]) => `${sx(a).toFixed(1)},${sy(b).toFixed(1)}`;
+    for (const { text, segments } of contours) {
+      const d = segments.map(([p, q]) => `M${pt(p)}L${pt(q)}`).join("");
+      iso.append(el("path", { d, class: "sim-iso-halo" }), el("path", { d, class: "sim-iso-line" }));
+      let best = segments[0][0];  // the label at the rightmost end (the topmost of ties)
+      for (const [p, q] of segments) for (const r of [p, q]) if (r[0] > best[0] || (r[0] === best[0] && r[1] > best[1])) best = r;
+      iso.append(el("text", { x: (sx(best[0]) - 2).toFixed(1), y: (sy(best[1]) - 2).toFixed(1), class: "sim-iso-label",
+        "text-anchor": "end" }, text));
+    }
+    svg.append(iso);
+  }
   return svg;
 }

@@ -1,11 +1,12 @@
 // The convergence widget: epochs to reach a target training accuracy vs depth, plain vs
 // residual, filled in depth by depth: one simcore.api convergence call per depth
 // (depths: [d]), Stop checked between calls. A run that never reaches the target is a hollow
-// marker in the band above the epoch budget ("not reached"), never a number.
+// marker in the band above the epoch budget ("not reached"), never a number. Both charts are
+// ../charts.js's lineChart (hlines, hollow, yNotes).
 // Shared contract and controls: ../widget.js; the build-time mirror is
 // scripts/widgets/convergence.py. data-depths-done on the root counts the depths drawn.
 
-import { H, W, lineChart, niceTicks } from "../charts.js";
+import { lineChart, niceTicks } from "../charts.js";
 import { frame, h, setCell } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
@@ -14,15 +15,6 @@ const CONTROLS = [
   ["layout", "Block layout"], ["norm", "Batch norm"], ["lr", "Learning rate"],
   ["epochs", "Epochs (budget)"], ["convergence_target_acc", "Target accuracy"], ["seed", "Seed"],
 ];
-const M = { l: 46, r: 10, t: 26, b: 36 };  // the plot margins of charts.js, for the overlays
-const SVG = "http://www.w3.org/2000/svg";
-
-function svgEl(name, attrs, text) {
-  const node = document.createElementNS(SVG, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** Top of the y axis: room for the "not reached" band, and no tick above the budget. */
 function yTop(epochs) {
@@ -36,53 +28,36 @@ function yTop(epochs) {
 
 const xDomainOf = (depths) => (depths.length > 1 ? [depths[0], depths[depths.length - 1]] : [depths[0] - 1, depths[0] + 1]);
 
-function scales(xDomain, yDomain) {
-  const sx = (x) => M.l + ((x - xDomain[0]) / (xDomain[1] - xDomain[0] || 1)) * (W - M.l - M.r);
-  const sy = (y) => H - M.b - ((y - yDomain[0]) / (yDomain[1] - yDomain[0] || 1)) * (H - M.t - M.b);
-  return { sx, sy };
-}
-
 const fmtPct = (v) => String(+(100 * v).toPrecision(6));  // as Python's f"{100 * v:g}"
 
-function chart(config, results) {
+export function chart(config, results) {
   const { depths, epochs } = config;
   const top = yTop(epochs);
   const band = (Math.max(epochs, 1) + top) / 2;
-  const xDomain = xDomainOf(depths);
-  const yDomain = [0, top];
-  const svg = lineChart({
-    title: `Epochs to ${fmtPct(config.convergence_target_acc)} %`, xLabel: "depth (layers)", yLabel: "epochs to target",
-    xDomain, yDomain,
-    series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, markers: true, points: results.map((r) => [r.depths[0], r[k].epochs_to_target[0]]) })),
-  });
-  const { sx, sy } = scales(xDomain, yDomain);
-  svg.append(svgEl("line", { x1: M.l, x2: W - M.r, y1: sy(epochs).toFixed(1), y2: sy(epochs).toFixed(1), class: "sim-budget" }));
-  svg.append(svgEl("text", { x: M.l - 6, y: (sy(band) - 1).toFixed(1), class: "sim-tick", "text-anchor": "end" }, "not"));
-  svg.append(svgEl("text", { x: M.l - 6, y: (sy(band) + 8).toFixed(1), class: "sim-tick", "text-anchor": "end" }, "reached"));
+  const hollow = [];
   for (const r of results) {
     KINDS.forEach((k, i) => {
       if (r[k].epochs_to_target[0] !== null) return;
-      const dot = svgEl("circle", { cx: (sx(r.depths[0]) + (i === 0 ? -4 : 4)).toFixed(1), cy: sy(band).toFixed(1), r: 3.5,
-        class: `sim-marker sim-unreached sim-${k}` });
-      dot.append(svgEl("title", {}, `${k}, depth ${r.depths[0]}: ${r[k].status[0]}`));
-      svg.append(dot);
+      hollow.push({ x: r.depths[0], y: band, dx: i === 0 ? -4 : 4, cls: `sim-unreached sim-${k}`,
+        title: `${k}, depth ${r.depths[0]}: ${r[k].status[0]}` });
     });
   }
-  return svg;
+  return lineChart({
+    title: `Epochs to ${fmtPct(config.convergence_target_acc)} %`, xLabel: "depth (layers)", yLabel: "epochs to target",
+    xDomain: xDomainOf(depths), yDomain: [0, top],
+    series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, markers: true, points: results.map((r) => [r.depths[0], r[k].epochs_to_target[0]]) })),
+    hlines: [{ y: epochs, cls: "sim-budget" }], hollow, yNotes: [{ y: band, lines: ["not", "reached"] }],
+  });
 }
 
-function curvesChart(config, results) {
+export function curvesChart(config, results) {
   const r = results[results.length - 1];
-  const xDomain = [0, Math.max(config.epochs, 1)];
-  const yDomain = [0, 1];
-  const svg = lineChart({
-    title: `Curves, depth ${r.depths[0]}`, xLabel: "epoch", yLabel: "training accuracy", xDomain, yDomain,
+  return lineChart({
+    title: `Curves, depth ${r.depths[0]}`, xLabel: "epoch", yLabel: "training accuracy",
+    xDomain: [0, Math.max(config.epochs, 1)], yDomain: [0, 1],
     series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: r[k].train_acc[0].map((v, e) => [e, v]) })),
+    hlines: [{ y: config.convergence_target_acc, cls: "sim-budget" }],
   });
-  const { sy } = scales(xDomain, yDomain);
-  const y = sy(config.convergence_target_acc).toFixed(1);
-  svg.append(svgEl("line", { x1: M.l, x2: W - M.r, y1: y, y2: y, class: "sim-budget" }));
-  return svg;
 }
 
 export function mount(root) {

@@ -1,11 +1,12 @@
 // The loss-landscape widget (Li et al., 2018): simcore.api's "landscape" task trains a plain and
 // a residual net in the worker and slices their training loss along filter-normalised random
-// directions. Drawn here: the 1-D slices (loss, log axis; accuracy) with charts.js's lineChart,
-// and the 2-D slices as charts.js heat maps (log colour) with iso-lines at powers of ten, which
-// this file traces on the returned grid (marching squares; scripts/widgets/landscape.py traces
-// the same for the build-time figure). Every number comes from the task's result.
+// directions. Drawn by ../charts.js: the 1-D slices (loss, log axis; accuracy) with lineChart,
+// and the 2-D slices as heat maps (log colour) with iso-lines at powers of ten (heatmap's
+// contours), which this file traces on the returned grid (marching squares;
+// scripts/widgets/landscape.py traces the same for the build-time figure). Every number comes
+// from the task's result.
 
-import { H, W, heatmap, lineChart } from "../charts.js";
+import { heatmap, lineChart, logDomain } from "../charts.js";
 import { frame, h, setCell } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
@@ -15,8 +16,6 @@ const CONTROLS = [
   ["landscape_span", "Span ±"], ["landscape_points_1d", "Points, 1-D (odd)"],
   ["landscape_points_2d", "Points, 2-D (odd)"], ["seed", "Seed"],
 ];
-const NS = "http://www.w3.org/2000/svg";
-const M = { l: 46, r: 10, t: 26, b: 36 };  // the margins of ../charts.js
 
 /** A number with 4 significant digits (exponent form when very large or small). */
 export function fmtNum(v) {
@@ -42,22 +41,6 @@ export const ROWS = [
   ["2-D local minima", ["summary_2d", "local_minima"], fmtInt],
   ["2-D non-convex share", ["summary_2d", "nonconvex_fraction"], fmtPct],
 ];
-
-function el(name, attrs = {}, text) {
-  const node = document.createElementNS(NS, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-/** Decade bounds around the finite positive values (a log axis ending on ticks). */
-function decades(values) {
-  const ok = values.filter((v) => v !== null && Number.isFinite(v) && v > 0);
-  if (!ok.length) return [0.1, 10];
-  const lo = 10 ** Math.floor(Math.log10(Math.min(...ok)));
-  const hi = 10 ** Math.ceil(Math.log10(Math.max(...ok)));
-  return [lo, hi > lo ? hi : lo * 10];
-}
 
 /**
  * Iso-lines of log10(values[j][i]) (x[i] across, y[j] up) at integer levels (every decade, or
@@ -119,28 +102,11 @@ export function surfaceChart(res, kind) {
   const a = res.alphas_2d;
   const L = res[kind].slice_2d.loss;  // [i][j] at (α_i, β_j)
   const values = a.map((_, j) => a.map((__, i) => L[i][j]));  // rows β, columns α
-  const svg = heatmap({ title: `Loss surface, ${kind}`, xLabel: "α (along δ)", yLabel: "β (along η)",
-    x: a, y: a, values, logScale: true });
-  const x0 = a[0];
-  const x1 = a[a.length - 1];
-  const sx = (v) => M.l + ((v - x0) / (x1 - x0 || 1)) * (W - M.l - M.r);
-  const sy = (v) => H - M.b - ((v - x0) / (x1 - x0 || 1)) * (H - M.t - M.b);
-  const g = el("g", { class: "sim-iso" });
-  const lines = isolines(a, a, values);
-  for (const { level, segments } of lines) {
-    const d = segments.map(([p, q]) => `M${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}L${sx(q[0]).toFixed(1)},${sy(q[1]).toFixed(1)}`).join("");
-    g.append(el("path", { d, class: "sim-iso-halo" }), el("path", { d, class: "sim-iso-line" }));
-    // label at the rightmost end of the level's segments
-    let best = segments[0][0];
-    for (const [p, q] of segments) for (const r of [p, q]) if (r[0] > best[0] || (r[0] === best[0] && r[1] > best[1])) best = r;
-    g.append(el("text", { x: (sx(best[0]) - 2).toFixed(1), y: (sy(best[1]) - 2).toFixed(1), class: "sim-iso-label",
-      "text-anchor": "end" }, levelText(level)));
-  }
-  svg.append(g);
-  const shown = lines.map((l) => levelText(l.level)).join(", ");
-  svg.setAttribute("aria-label", `Training loss of the ${kind} net on the plane θ* + αδ + βη, log colour scale`
-    + (shown ? `, iso-lines at ${shown}` : ""));
-  return svg;
+  const contours = isolines(a, a, values).map(({ level, segments }) => ({ text: levelText(level), segments }));
+  const shown = contours.map((c) => c.text).join(", ");
+  return heatmap({ title: `Loss surface, ${kind}`, xLabel: "α (along δ)", yLabel: "β (along η)", x: a, y: a, values,
+    logScale: true, contours,
+    label: `Training loss of the ${kind} net on the plane θ* + αδ + βη, log colour scale` + (shown ? `, iso-lines at ${shown}` : "") });
 }
 
 export function sliceCharts(res) {
@@ -149,7 +115,7 @@ export function sliceCharts(res) {
   const losses = KINDS.flatMap((k) => res[k].slice_1d.loss);
   return [
     lineChart({ title: "Loss along δ", xLabel: "α", yLabel: "training loss (log)", xDomain: [-span, span],
-      yDomain: decades(losses), logY: true,
+      yDomain: logDomain(losses), logY: true,
       series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: a.map((x, i) => [x, res[k].slice_1d.loss[i]]) })) }),
     lineChart({ title: "Accuracy along δ", xLabel: "α", yLabel: "training accuracy", xDomain: [-span, span],
       yDomain: [0, 1],
