@@ -66,6 +66,14 @@ def _floats(x) -> np.ndarray:
     return x if x.dtype == np.float32 else x.astype(np.float64, copy=False)
 
 
+try:  # the clip ufunc itself: what np.clip ends up calling for float bounds, minus its wrappers
+    from numpy._core.umath import clip as _clip
+except ImportError:  # pragma: no cover  (NumPy 1.x)
+    try:
+        from numpy.core.umath import clip as _clip
+    except ImportError:
+        _clip = np.clip
+
 try:  # einsum's C function without its Python wrapper (np.einsum calls it as it is)
     from numpy._core.multiarray import c_einsum as _einsum
 except ImportError:  # pragma: no cover  (NumPy 1.x)
@@ -77,6 +85,17 @@ except ImportError:  # pragma: no cover  (NumPy 1.x)
 
 def _single(x: np.ndarray) -> bool:
     return x.dtype == np.float32
+
+
+def _horner(z: np.ndarray, coef) -> np.ndarray:
+    """``(…(c_n z + c_{n−1}) z + …) z + c_0`` as a new array, each step one rounded product and
+    one rounded sum (the same numbers as starting from an array filled with ``c_n``)."""
+    p = np.multiply(z, coef[-1], out=np.empty_like(z))  # an array even when z is 0-d
+    np.add(p, coef[-2], out=p)
+    for c in reversed(coef[:-2]):  # p = p * z + c, in place
+        np.multiply(p, z, out=p)
+        np.add(p, c, out=p)
+    return p
 
 
 def matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -118,17 +137,15 @@ def exp(x: np.ndarray) -> np.ndarray:
     else:
         lo, hi, ln2_hi, ln2_lo, coef = -746.0, 710.0, _LN2_HI, _LN2_LO, _EXP_COEF
     with np.errstate(invalid="ignore", over="ignore", under="ignore"):
-        xc = np.clip(x, lo, hi)
+        xc = _clip(x, lo, hi)
         nan = np.isnan(xc)
-        xc = np.where(nan, 0.0, xc)
+        has_nan = nan.any()
+        if has_nan:
+            xc = np.where(nan, 0.0, xc)
         k = np.rint(xc * _INV_LN2)
         r = (xc - k * ln2_hi) - k * ln2_lo
-        p = np.full_like(r, coef[-1])
-        for c in reversed(coef[:-1]):  # p = p * r + c, in place
-            np.multiply(p, r, out=p)
-            np.add(p, c, out=p)
-        out = np.ldexp(p, k.astype(np.int32))
-    return np.where(nan, np.nan, out)
+        out = np.ldexp(_horner(r, coef), k.astype(np.int32))
+    return out if not has_nan and x.ndim else np.where(nan, np.nan, out)  # (0-d: an array)
 
 
 def expm1(z: np.ndarray) -> np.ndarray:
@@ -137,10 +154,7 @@ def expm1(z: np.ndarray) -> np.ndarray:
     coef = _EXPM1_COEF_F if _single(z) else _EXPM1_COEF
     small = np.abs(z) < 0.7
     zs = np.where(small, z, 0.0)
-    p = np.full_like(zs, coef[-1])
-    for c in reversed(coef[:-1]):  # p = p * zs + c, in place
-        np.multiply(p, zs, out=p)
-        np.add(p, c, out=p)
+    p = _horner(zs, coef)
     return np.where(small, zs * p, exp(z) - 1.0)
 
 
@@ -217,11 +231,9 @@ def log(x: np.ndarray) -> np.ndarray:
         m = np.where(low, m * 2.0, m)
         e = (e - low).astype(x.dtype)
         s = (m - 1.0) / (m + 1.0)
-        s2 = s * s
-        p = np.full_like(s, coef[-1])
-        for c in reversed(coef[:-1]):  # p = p * s2 + c, in place
-            np.multiply(p, s2, out=p)
-            np.add(p, c, out=p)
+        p = _horner(s * s, coef)
         out = e * ln2_hi + (2.0 * s * p + e * ln2_lo)
+        if x.ndim and ok.all():  # nothing special: np.where(ok, out, ...) would copy out as it is
+            return out
         special = np.where(x == 0, -np.inf, np.where(np.isposinf(x), np.inf, np.nan))
     return np.where(ok, out, special.astype(x.dtype, copy=False))
