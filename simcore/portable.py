@@ -98,7 +98,7 @@ def _horner(z: np.ndarray, coef) -> np.ndarray:
     return p
 
 
-def matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+def matmul(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``A @ B`` for 2-D arrays, summed in the same order on every platform.
 
     Every element is ``C[i, j] = (…(A[i,0] B[0,j] + A[i,1] B[1,j]) + …)``. ``np.einsum``
@@ -115,18 +115,40 @@ def matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
       (``X.T @ dZ`` needs no copy of ``X``).
 
     The einsum operands are always C-contiguous: einsum's loop order (and so the summation
-    order) follows the layout. ``tests/test_portable.py`` pins every form to the sequential
-    reference, in float64 and float32. The result is C-contiguous.
+    order) follows the layout. In the second form a transposed ``B`` (``dZ @ W.T``) is read as
+    ``W`` itself, ``C^T[j, :] += W[j, k] A^T[k, :]``: the same inner loop and the same order
+    over ``k``, without copying ``W.T``. ``tests/test_portable.py`` pins every form to the
+    sequential reference, in float64 and float32. The result is C-contiguous.
+
+    ``out``: a C-contiguous array of the result's shape and dtype (that of ``A`` and ``B``) to
+    write the result into, as NumPy's ``out=`` (for gradient buffers reused from step to step);
+    the same numbers. Anything else is ignored and a new array returned.
     """
     n, m = A.shape[0], B.shape[1]
+    if out is not None and not (out.shape == (n, m) and out.dtype == A.dtype == B.dtype
+                                and out.flags.c_contiguous):
+        out = None
     if m == 1:  # rows of products, then summed row by row down axis 0
-        return np.ascontiguousarray((A * B[:, 0]).T).sum(axis=0)[:, None]
-    if n > m:  # the rows as the inner loop: C^T = sum_k B[k, :]^T A^T[k, :]
+        C = np.ascontiguousarray((A * B[:, 0]).T).sum(axis=0)[:, None]
+    elif n > m:  # the rows as the inner loop: C^T = sum_k B[k, :]^T A^T[k, :]
         AT = A.T if A.flags.f_contiguous else np.ascontiguousarray(A.T)
-        return np.ascontiguousarray(_einsum("kj,ki->ji", np.ascontiguousarray(B), AT).T)
-    if A.flags.f_contiguous and not A.flags.c_contiguous:  # A is X.T: read X as it is
-        return _einsum("ki,kj->ij", A.T, np.ascontiguousarray(B))
-    return _einsum("ik,kj->ij", np.ascontiguousarray(A), np.ascontiguousarray(B))
+        if B.flags.f_contiguous and not B.flags.c_contiguous:  # B is W.T: read W as it is
+            C = _einsum("jk,ki->ji", B.T, AT).T
+        else:
+            C = _einsum("kj,ki->ji", np.ascontiguousarray(B), AT).T
+        if out is None:
+            return np.ascontiguousarray(C)
+    else:
+        if A.flags.f_contiguous and not A.flags.c_contiguous:  # A is X.T: read X as it is
+            spec, A = "ki,kj->ij", A.T
+        else:
+            spec, A = "ik,kj->ij", np.ascontiguousarray(A)
+        B = np.ascontiguousarray(B)
+        return _einsum(spec, A, B) if out is None else _einsum(spec, A, B, out=out)
+    if out is None:
+        return C
+    np.copyto(out, C)
+    return out
 
 
 def exp(x: np.ndarray) -> np.ndarray:
