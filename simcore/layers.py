@@ -183,21 +183,6 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _UINT = {4: np.uint32, 8: np.uint64}  # float32, float64
 
 
-def _bitmask(cond: np.ndarray, itemsize: int) -> np.ndarray:
-    """Unsigned integers of ``itemsize`` bytes: all ones where ``cond``, zero elsewhere."""
-    mask = cond.astype(_UINT[itemsize])
-    return np.negative(mask, out=mask)  # 0 - 1 wraps round to all ones
-
-
-def _and(X: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``np.where(mask != 0, X, 0.0)``: ``X`` where ``mask`` is all ones, ``+0.0`` elsewhere, as
-    a new array; by a bitwise AND when ``X`` is a float of the mask's width."""
-    if X.dtype.kind != "f" or X.dtype.itemsize != mask.dtype.itemsize:
-        return np.where(mask != 0, X, 0.0)
-    bits = X.view(mask.dtype) if X.flags.c_contiguous else np.ascontiguousarray(X).view(mask.dtype)
-    return np.bitwise_and(bits, mask).view(X.dtype)
-
-
 class Activation(Layer):
     """Element-wise nonlinearity.
 
@@ -252,7 +237,13 @@ class Activation(Layer):
         n = self.name
         if n == "relu":
             (keep,) = self._cache  # np.where(Z > 0, dA, 0.0)
-            return np.where(keep, dA, 0.0) if keep.dtype == bool else _and(dA, keep)
+            if keep.dtype == bool:
+                return np.where(keep, dA, 0.0)
+            if dA.dtype.itemsize != keep.dtype.itemsize or dA.dtype.kind != "f":
+                return np.where(keep != 0, dA, 0.0)
+            if not dA.flags.c_contiguous:
+                dA = np.ascontiguousarray(dA)
+            return np.bitwise_and(dA.view(keep.dtype), keep).view(dA.dtype)  # dA or +0.0
         if n == "leaky_relu":
             return np.where(self._cache[0], dA, self.slope * dA)
         if n == "tanh":
