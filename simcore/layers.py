@@ -150,40 +150,37 @@ class Dense(Layer):
 
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         self._X = X
-        Z = matmul(X, self.params["W"])
-        b = self.params.get("b")
+        params = self.params
+        Z = matmul(X, params["W"])
+        b = params.get("b")
         if b is not None:
             np.add(Z, b, out=Z)  # Z + b, in place: Z is a fresh array
         return Z
 
     def backward(self, dZ: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """``dX``; with ``input_grad=False`` only the parameter gradients (returns ``None``)."""
-        X = self._X
-        self.grads["W"] = matmul(X.T, dZ)
+        """``dX``; with ``input_grad=False`` only the parameter gradients (returns ``None``).
+
+        The gradients are written into the arrays ``grads`` already holds when they fit (see
+        :func:`_into`): the same numbers, without new arrays every step."""
+        X, grads = self._X, self.grads
+        grads["W"] = matmul(X.T, dZ, out=grads.get("W"))
         if "b" in self.params:
-            self.grads["b"] = np.add.reduce(dZ, axis=0)  # dZ.sum(axis=0)
+            grads["b"] = np.add.reduce(dZ, axis=0, out=_into(grads.get("b"), dZ))  # dZ.sum(0)
         if not input_grad:
             return None
         return matmul(dZ, self.params["W"].T)
 
 
+def _into(g: np.ndarray | None, X: np.ndarray) -> np.ndarray | None:
+    """``g`` if it can take ``np.add.reduce(X, axis=0, out=g)`` (a C-contiguous array of
+    ``X``'s dtype and of shape ``X.shape[1:]``), else ``None`` (a new array)."""
+    if g is not None and g.dtype == X.dtype and g.shape == X.shape[1:] and g.flags.c_contiguous:
+        return g
+    return None
+
+
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _UINT = {4: np.uint32, 8: np.uint64}  # float32, float64
-
-
-def _bitmask(cond: np.ndarray, itemsize: int) -> np.ndarray:
-    """Unsigned integers of ``itemsize`` bytes: all ones where ``cond``, zero elsewhere."""
-    mask = cond.astype(_UINT[itemsize])
-    return np.negative(mask, out=mask)  # 0 - 1 wraps round to all ones
-
-
-def _and(X: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``np.where(mask != 0, X, 0.0)``: ``X`` where ``mask`` is all ones, ``+0.0`` elsewhere, as
-    a new array; by a bitwise AND when ``X`` is a float of the mask's width."""
-    if X.dtype.kind != "f" or X.dtype.itemsize != mask.dtype.itemsize:
-        return np.where(mask != 0, X, 0.0)
-    bits = X.view(mask.dtype) if X.flags.c_contiguous else np.ascontiguousarray(X).view(mask.dtype)
-    return np.bitwise_and(bits, mask).view(X.dtype)
 
 
 class Activation(Layer):
@@ -209,12 +206,15 @@ class Activation(Layer):
             # np.where(Z > 0, Z, 0.0) as a bit mask, all ones where Z > 0 and zero elsewhere:
             # ANDed with the bits of Z it keeps Z or gives +0.0 exactly as np.where does (NaN
             # and -0.0 included), and backward reuses it, in a third of np.where's time.
-            if Z.dtype.kind != "f" or Z.dtype.itemsize not in _UINT:
+            u = _UINT.get(Z.dtype.itemsize) if Z.dtype.kind == "f" else None
+            if u is None:
                 self._cache = (Z > 0,)
                 return np.where(Z > 0, Z, 0.0)
-            keep = _bitmask(Z > 0, Z.dtype.itemsize)
+            keep = np.negative(Z > 0, dtype=u)  # True -> 0 - 1: all ones; False -> 0
             self._cache = (keep,)
-            return _and(Z, keep)
+            if not Z.flags.c_contiguous:
+                Z = np.ascontiguousarray(Z)
+            return np.bitwise_and(Z.view(u), keep).view(Z.dtype)
         if n == "leaky_relu":
             self._cache = (Z > 0,)
             return np.where(Z > 0, Z, self.slope * Z)
@@ -237,7 +237,13 @@ class Activation(Layer):
         n = self.name
         if n == "relu":
             (keep,) = self._cache  # np.where(Z > 0, dA, 0.0)
-            return np.where(keep, dA, 0.0) if keep.dtype == bool else _and(dA, keep)
+            if keep.dtype == bool:
+                return np.where(keep, dA, 0.0)
+            if dA.dtype.itemsize != keep.dtype.itemsize or dA.dtype.kind != "f":
+                return np.where(keep != 0, dA, 0.0)
+            if not dA.flags.c_contiguous:
+                dA = np.ascontiguousarray(dA)
+            return np.bitwise_and(dA.view(keep.dtype), keep).view(dA.dtype)  # dA or +0.0
         if n == "leaky_relu":
             return np.where(self._cache[0], dA, self.slope * dA)
         if n == "tanh":
@@ -285,12 +291,17 @@ class BatchNorm(Layer):
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         # The arithmetic of X.mean(axis=0) and X.var(axis=0) (sum, then divide by n), written
         # out so that X - mu is computed once and reused: the same numbers, fewer passes.
+        # (Divisions and the rest done in place where the operand is a fresh array: the same
+        # operations on the same operands, fewer new arrays.)
+        params = self.params
         if train:
             n = X.shape[0]
-            mu = np.add.reduce(X, axis=0) / n
+            mu = np.add.reduce(X, axis=0)
+            np.divide(mu, n, out=mu)  # sum / n
             D = X - mu
-            sq = D * D
-            var = np.add.reduce(sq, axis=0) / n
+            Y = D * D  # the squares; later the output
+            var = np.add.reduce(Y, axis=0)
+            np.divide(var, n, out=var)
             m = self.momentum
             self.running_mean = (1 - m) * self.running_mean + m * mu
             unbiased = var * n / (n - 1) if n > 1 else var
@@ -298,18 +309,24 @@ class BatchNorm(Layer):
         else:
             mu, var = self.running_mean, self.running_var
             D = X - mu
-        inv_std = 1.0 / np.sqrt(var + self.eps)
+            Y = None
+        inv_std = var + self.eps
+        np.sqrt(inv_std, out=inv_std)
+        np.divide(1.0, inv_std, out=inv_std)  # 1 / sqrt(var + eps)
         Xhat = np.multiply(D, inv_std, out=D)  # (X - mu) * inv_std
         self._cache = (Xhat, inv_std, train)
-        Y = self.params["gamma"] * Xhat
-        return np.add(Y, self.params["beta"], out=Y)
+        gamma = params["gamma"]
+        if Y is not None and Y.dtype != np.result_type(gamma, Xhat):
+            Y = None
+        Y = np.multiply(gamma, Xhat, out=Y)  # gamma * Xhat (+ beta, below)
+        return np.add(Y, params["beta"], out=Y)
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
         Xhat, inv_std, train = self._cache
-        gamma = self.params["gamma"]
+        gamma, grads = self.params["gamma"], self.grads
         T = dY * Xhat
-        self.grads["gamma"] = np.add.reduce(T, axis=0)  # (dY * Xhat).sum(axis=0)
-        self.grads["beta"] = np.add.reduce(dY, axis=0)
+        grads["gamma"] = np.add.reduce(T, axis=0, out=_into(grads.get("gamma"), T))  # T.sum(0)
+        grads["beta"] = np.add.reduce(dY, axis=0, out=_into(grads.get("beta"), dY))
         dX = dY * gamma  # dXhat, turned into dX in place
         if not train:
             return np.multiply(dX, inv_std, out=dX)
@@ -317,9 +334,11 @@ class BatchNorm(Layer):
         #   inv_std * (dXhat - mean(dXhat) - Xhat * mean(dXhat * Xhat)),
         # in that order, the means as sum / n (as ndarray.mean computes them), in place.
         n = dY.shape[0]
-        m1 = np.add.reduce(dX, axis=0) / n
+        m1 = np.add.reduce(dX, axis=0)
+        np.divide(m1, n, out=m1)
         np.multiply(dX, Xhat, out=T)
-        m2 = np.add.reduce(T, axis=0) / n
+        m2 = np.add.reduce(T, axis=0)
+        np.divide(m2, n, out=m2)
         np.multiply(Xhat, m2, out=T)
         np.subtract(dX, m1, out=dX)
         np.subtract(dX, T, out=dX)

@@ -15,8 +15,9 @@ from .portable import exp, log
 
 def log_softmax(Z: np.ndarray) -> np.ndarray:
     """Row-wise ``log softmax``, shifted by the row maximum so it never overflows."""
-    S = Z - Z.max(axis=1, keepdims=True)
-    return S - log(exp(S).sum(axis=1, keepdims=True))
+    # np.maximum.reduce / np.add.reduce are what Z.max / .sum call, without their wrappers
+    S = Z - np.maximum.reduce(Z, axis=1, keepdims=True)
+    return S - log(np.add.reduce(exp(S), axis=1, keepdims=True))
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:
@@ -31,7 +32,7 @@ def softmax_cross_entropy(Z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarr
     loss = -float(logp[rows, y].mean())
     dZ = exp(logp)
     dZ[rows, y] -= 1.0
-    return loss, dZ / n
+    return loss, np.divide(dZ, n, out=dZ)  # dZ / n, in place: dZ is a fresh array
 
 
 def mse(Y: np.ndarray, T: np.ndarray) -> tuple[float, np.ndarray]:

@@ -40,7 +40,10 @@ class _Flat:
 
     The update rules are element-wise, so running them once over ``P`` and ``G`` gives the same
     numbers as running them array by array, without a dozen NumPy calls per parameter array.
-    Building it rebinds each leaf's ``params[k]`` to its view (values unchanged)."""
+    Building it rebinds each leaf's ``params[k]`` to its view (values unchanged), and its
+    ``grads[k]`` to its view of ``G``: layers write their gradients into the arrays ``grads``
+    holds, so ``G`` is filled by the backward pass itself and :meth:`gather` copies only the
+    gradients that were put in new arrays since (e.g. assigned by hand)."""
 
     def __init__(self, model, entries, dtype) -> None:
         self.model = model
@@ -57,7 +60,12 @@ class _Flat:
             view = self.P[off:off + size].reshape(w.shape)
             view[...] = w
             leaf.params[k] = view
-            self.views.append((view, self.G[off:off + size].reshape(w.shape)))
+            gview = self.G[off:off + size].reshape(w.shape)
+            g = leaf.grads.get(k)
+            if g is not None and g.shape == w.shape:
+                gview[...] = g
+                leaf.grads[k] = gview
+            self.views.append((view, gview))
             self.n_w += size if k == "W" else 0
             off += size
 
@@ -77,7 +85,10 @@ class _Flat:
         for (leaf, k), (view, gview) in zip(self.entries, self.views):
             if leaf.params[k] is not view:
                 return False
-            np.copyto(gview, leaf.grads[k])
+            g = leaf.grads[k]
+            if g is not gview:  # a new gradient array: copy it, and hand the layer its view
+                np.copyto(gview, g)
+                leaf.grads[k] = gview
         return True
 
     def keyed(self, arrays: dict[str, np.ndarray]) -> dict:
@@ -124,6 +135,7 @@ class Optimizer:
             flat.gather()
         G, P = flat.G, flat.P
         if self.weight_decay and flat.n_w:  # g + wd * w, on the weight matrices only
+            G = G.copy()  # (G holds the layers' own gradients: leave those as they are)
             Gw = G[:flat.n_w]
             np.add(Gw, self.weight_decay * P[:flat.n_w], out=Gw)
         np.subtract(P, self.flat_update(G), out=P)

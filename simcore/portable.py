@@ -66,6 +66,14 @@ def _floats(x) -> np.ndarray:
     return x if x.dtype == np.float32 else x.astype(np.float64, copy=False)
 
 
+try:  # the clip ufunc itself: what np.clip ends up calling for float bounds, minus its wrappers
+    from numpy._core.umath import clip as _clip
+except ImportError:  # pragma: no cover  (NumPy 1.x)
+    try:
+        from numpy.core.umath import clip as _clip
+    except ImportError:
+        _clip = np.clip
+
 try:  # einsum's C function without its Python wrapper (np.einsum calls it as it is)
     from numpy._core.multiarray import c_einsum as _einsum
 except ImportError:  # pragma: no cover  (NumPy 1.x)
@@ -79,7 +87,18 @@ def _single(x: np.ndarray) -> bool:
     return x.dtype == np.float32
 
 
-def matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+def _horner(z: np.ndarray, coef) -> np.ndarray:
+    """``(…(c_n z + c_{n−1}) z + …) z + c_0`` as a new array, each step one rounded product and
+    one rounded sum (the same numbers as starting from an array filled with ``c_n``)."""
+    p = np.multiply(z, coef[-1], out=np.empty_like(z))  # an array even when z is 0-d
+    np.add(p, coef[-2], out=p)
+    for c in reversed(coef[:-2]):  # p = p * z + c, in place
+        np.multiply(p, z, out=p)
+        np.add(p, c, out=p)
+    return p
+
+
+def matmul(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``A @ B`` for 2-D arrays, summed in the same order on every platform.
 
     Every element is ``C[i, j] = (…(A[i,0] B[0,j] + A[i,1] B[1,j]) + …)``. ``np.einsum``
@@ -96,18 +115,40 @@ def matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
       (``X.T @ dZ`` needs no copy of ``X``).
 
     The einsum operands are always C-contiguous: einsum's loop order (and so the summation
-    order) follows the layout. ``tests/test_portable.py`` pins every form to the sequential
-    reference, in float64 and float32. The result is C-contiguous.
+    order) follows the layout. In the second form a transposed ``B`` (``dZ @ W.T``) is read as
+    ``W`` itself, ``C^T[j, :] += W[j, k] A^T[k, :]``: the same inner loop and the same order
+    over ``k``, without copying ``W.T``. ``tests/test_portable.py`` pins every form to the
+    sequential reference, in float64 and float32. The result is C-contiguous.
+
+    ``out``: a C-contiguous array of the result's shape and dtype (that of ``A`` and ``B``) to
+    write the result into, as NumPy's ``out=`` (for gradient buffers reused from step to step);
+    the same numbers. Anything else is ignored and a new array returned.
     """
     n, m = A.shape[0], B.shape[1]
+    if out is not None and not (out.shape == (n, m) and out.dtype == A.dtype == B.dtype
+                                and out.flags.c_contiguous):
+        out = None
     if m == 1:  # rows of products, then summed row by row down axis 0
-        return np.ascontiguousarray((A * B[:, 0]).T).sum(axis=0)[:, None]
-    if n > m:  # the rows as the inner loop: C^T = sum_k B[k, :]^T A^T[k, :]
+        C = np.ascontiguousarray((A * B[:, 0]).T).sum(axis=0)[:, None]
+    elif n > m:  # the rows as the inner loop: C^T = sum_k B[k, :]^T A^T[k, :]
         AT = A.T if A.flags.f_contiguous else np.ascontiguousarray(A.T)
-        return np.ascontiguousarray(_einsum("kj,ki->ji", np.ascontiguousarray(B), AT).T)
-    if A.flags.f_contiguous and not A.flags.c_contiguous:  # A is X.T: read X as it is
-        return _einsum("ki,kj->ij", A.T, np.ascontiguousarray(B))
-    return _einsum("ik,kj->ij", np.ascontiguousarray(A), np.ascontiguousarray(B))
+        if B.flags.f_contiguous and not B.flags.c_contiguous:  # B is W.T: read W as it is
+            C = _einsum("jk,ki->ji", B.T, AT).T
+        else:
+            C = _einsum("kj,ki->ji", np.ascontiguousarray(B), AT).T
+        if out is None:
+            return np.ascontiguousarray(C)
+    else:
+        if A.flags.f_contiguous and not A.flags.c_contiguous:  # A is X.T: read X as it is
+            spec, A = "ki,kj->ij", A.T
+        else:
+            spec, A = "ik,kj->ij", np.ascontiguousarray(A)
+        B = np.ascontiguousarray(B)
+        return _einsum(spec, A, B) if out is None else _einsum(spec, A, B, out=out)
+    if out is None:
+        return C
+    np.copyto(out, C)
+    return out
 
 
 def exp(x: np.ndarray) -> np.ndarray:
@@ -118,17 +159,15 @@ def exp(x: np.ndarray) -> np.ndarray:
     else:
         lo, hi, ln2_hi, ln2_lo, coef = -746.0, 710.0, _LN2_HI, _LN2_LO, _EXP_COEF
     with np.errstate(invalid="ignore", over="ignore", under="ignore"):
-        xc = np.clip(x, lo, hi)
+        xc = _clip(x, lo, hi)
         nan = np.isnan(xc)
-        xc = np.where(nan, 0.0, xc)
+        has_nan = nan.any()
+        if has_nan:
+            xc = np.where(nan, 0.0, xc)
         k = np.rint(xc * _INV_LN2)
         r = (xc - k * ln2_hi) - k * ln2_lo
-        p = np.full_like(r, coef[-1])
-        for c in reversed(coef[:-1]):  # p = p * r + c, in place
-            np.multiply(p, r, out=p)
-            np.add(p, c, out=p)
-        out = np.ldexp(p, k.astype(np.int32))
-    return np.where(nan, np.nan, out)
+        out = np.ldexp(_horner(r, coef), k.astype(np.int32))
+    return out if not has_nan and x.ndim else np.where(nan, np.nan, out)  # (0-d: an array)
 
 
 def expm1(z: np.ndarray) -> np.ndarray:
@@ -137,10 +176,7 @@ def expm1(z: np.ndarray) -> np.ndarray:
     coef = _EXPM1_COEF_F if _single(z) else _EXPM1_COEF
     small = np.abs(z) < 0.7
     zs = np.where(small, z, 0.0)
-    p = np.full_like(zs, coef[-1])
-    for c in reversed(coef[:-1]):  # p = p * zs + c, in place
-        np.multiply(p, zs, out=p)
-        np.add(p, c, out=p)
+    p = _horner(zs, coef)
     return np.where(small, zs * p, exp(z) - 1.0)
 
 
@@ -217,11 +253,9 @@ def log(x: np.ndarray) -> np.ndarray:
         m = np.where(low, m * 2.0, m)
         e = (e - low).astype(x.dtype)
         s = (m - 1.0) / (m + 1.0)
-        s2 = s * s
-        p = np.full_like(s, coef[-1])
-        for c in reversed(coef[:-1]):  # p = p * s2 + c, in place
-            np.multiply(p, s2, out=p)
-            np.add(p, c, out=p)
+        p = _horner(s * s, coef)
         out = e * ln2_hi + (2.0 * s * p + e * ln2_lo)
+        if x.ndim and ok.all():  # nothing special: np.where(ok, out, ...) would copy out as it is
+            return out
         special = np.where(x == 0, -np.inf, np.where(np.isposinf(x), np.inf, np.nan))
     return np.where(ok, out, special.astype(x.dtype, copy=False))
