@@ -152,6 +152,50 @@ def on_config(config):
     return config
 
 
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)([^>]*)>(.*?)</script>", re.S)
+
+
+def content_security_policy(html: str, mode: str) -> str:
+    """The page's Content-Security-Policy: scripts, styles' files, fonts, fetches and workers from
+    this site only (plus, in cdn mode, the Pyodide CDN the worker loads from); each inline script
+    mkdocs-material writes into the page allowed by its sha256, nothing else inline; no plugins,
+    no <base> tricks. Inline style *attributes* stay allowed: KaTeX typesets with them."""
+    import base64
+    import hashlib
+
+    hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+                     for attrs, body in _INLINE_SCRIPT.findall(html)
+                     if body.strip() and "application/json" not in attrs})
+    cdn = " https://cdn.jsdelivr.net" if mode == "cdn" else ""
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' {' '.join(hashes)}{cdn}".rstrip(),
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        f"connect-src 'self'{cdn}",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ])
+
+
+def on_post_page(output, page, config):
+    """Put the page's Content-Security-Policy first in its <head> (a meta policy applies only to
+    what comes after it)."""
+    policy = content_security_policy(output, _state.get("mode", "cdn"))
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+    return output.replace("<head>", f"<head>\n    {meta}", 1)
+
+
+def on_post_template(output_content, template_name, config):
+    """The same policy on the site's own templates (the 404 page)."""
+    if template_name.endswith(".html") and "<head>" in output_content:
+        return on_post_page(output_content, None, config)
+    return output_content
+
+
 def on_post_build(config):
     """Copy the wheel into the site; in ``self`` mode also the trimmed Pyodide, with simcore
     added to its lock file so one ``loadPackage(["numpy", "simcore"])`` fetches both."""

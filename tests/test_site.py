@@ -40,8 +40,23 @@ def test_mkdocs_build_strict(tmp_path):
     css = (katex / "katex.min.css").read_text()
     fonts = set(re.findall(r"url\((fonts/[^)]+\.woff2)\)", css))
     assert fonts and all((katex / f).exists() for f in fonts)
+    import base64
     for html in site.rglob("*.html"):
         text = html.read_text()
+        # a Content-Security-Policy leads every page's head: only this site and the pinned
+        # CDN; inline scripts only by hash, and every inline script the page has is hashed
+        if "<head>" in text:
+            csp = re.search(r'<head>\s*<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)
+            assert csp, html
+            rules = dict(r.strip().split(" ", 1) for r in csp.group(1).split(";"))
+            assert rules["default-src"] == "'self'" and rules["object-src"] == "'none'"
+            assert "'unsafe-inline'" not in rules["script-src"] and "'unsafe-eval'" not in rules["script-src"]
+            assert rules["connect-src"] == "'self' https://cdn.jsdelivr.net"
+            for attrs, body in re.findall(r"<script(?![^>]*\ssrc=)([^>]*)>(.*?)</script>", text, re.S):
+                if body.strip() and "application/json" not in attrs:
+                    digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+                    assert f"'sha256-{digest}'" in rules["script-src"], html
+            assert not re.search(r"<[a-z]+[^>]*\son[a-z]+=", text), f"inline event handler in {html}"
         for m in re.finditer(r'<(?:script|link|img)[^>]+(?:src|href)="(https?://[^"]+)"[^>]*>', text):
             if 'rel="canonical"' in m.group(0):
                 continue  # names the page, fetches nothing
