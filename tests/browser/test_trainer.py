@@ -19,7 +19,7 @@ def native_finals(config: dict) -> dict:
 def shown_numbers(page) -> dict:
     return page.evaluate("""() => {
         const out = {};
-        for (const row of document.querySelectorAll('.sim-readout tr[data-kind]')) {
+        for (const row of document.querySelectorAll('[data-sim=trainer] .sim-readout tr[data-kind]')) {
             out[row.dataset.kind] = {};
             for (const td of row.querySelectorAll('td[data-value]'))
                 out[row.dataset.kind][td.dataset.key] = {value: JSON.parse(td.dataset.value), text: td.textContent};
@@ -71,7 +71,7 @@ def test_pause_and_stop_mid_run(probe, base_url):
     page.goto(f"{base_url}/trainer/#trainer?" + urlencode({"epochs": 200, "depth": 8}))
     page.click(f"{ROOT} [data-action=run]")
     page.wait_for_selector(f'{ROOT}[data-state="running"]')
-    page.wait_for_function("() => Number(document.querySelector('tr[data-kind=residual] td[data-key=epoch]').dataset.value) >= 3")
+    page.wait_for_function("() => Number(document.querySelector('[data-sim=trainer] tr[data-kind=residual] td[data-key=epoch]').dataset.value) >= 3")
     page.click(f"{ROOT} [data-action=pause]")
     page.wait_for_timeout(300)  # let the epochs already asked for arrive
     before = shown_numbers(page)["residual"]["epoch"]["value"]
@@ -82,7 +82,7 @@ def test_pause_and_stop_mid_run(probe, base_url):
     # the page stays responsive while paused and while running
     assert page.evaluate("() => 1 + 1") == 2
     page.click(f"{ROOT} [data-action=pause]")  # resume
-    page.wait_for_function(f"() => Number(document.querySelector('tr[data-kind=residual] td[data-key=epoch]').dataset.value) > {after}")
+    page.wait_for_function(f"() => Number(document.querySelector('[data-sim=trainer] tr[data-kind=residual] td[data-key=epoch]').dataset.value) > {after}")
     page.click(f"{ROOT} [data-action=stop]")
     page.wait_for_selector(f'{ROOT}[data-state="done"]')
     stopped = shown_numbers(page)["residual"]["epoch"]["value"]
@@ -96,7 +96,7 @@ def test_pause_and_stop_mid_run(probe, base_url):
     # a new run starts cleanly after a stop
     page.fill(f"{ROOT} input[name=epochs]", "2")
     page.click(f"{ROOT} [data-action=run]")
-    page.wait_for_function("() => document.querySelector('[data-sim=trainer]').dataset.state === 'done' && Number(document.querySelector('tr[data-kind=residual] td[data-key=epoch]').dataset.value) === 2")
+    page.wait_for_function("() => document.querySelector('[data-sim=trainer]').dataset.state === 'done' && Number(document.querySelector('[data-sim=trainer] tr[data-kind=residual] td[data-key=epoch]').dataset.value) === 2")
     probe.assert_clean()
 
 
