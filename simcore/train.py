@@ -140,6 +140,7 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
             return
 
         step = 0
+        # --8<-- [start:epoch-loop]
         for epoch in range(1, cfg.epochs + 1):
             perm = order_rng.permutation(n)
             sums = np.zeros(len(weights))
@@ -160,6 +161,7 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
                 sums += [_norm(w.grads["W"]) for w in weights]
                 opt.step(net)
                 step += 1
+            # --8<-- [end:epoch-loop]
             rec = _record(net, cfg, epoch, Xtr, ytr, Xte, yte, lr, list(sums / steps), start)
             rec["batch_loss"] = None if bad else _finite(batch_losses / steps)
             if cfg.grid and ds["n_features"] == 2:
@@ -185,10 +187,12 @@ def boundary(net: Network, X: np.ndarray, grid: int, margin: float = 0.25) -> di
     return {"lo": lo.tolist(), "hi": hi.tolist(), "n": int(grid), "classes": pred.tolist()}
 
 
+# --8<-- [start:divergence]
 def _check(train_loss: float | None, ref: float, factor: float) -> str | None:
     if train_loss is None or train_loss > factor * ref:
         return "diverged"
     return None
+# --8<-- [end:divergence]
 
 
 def _finite(x: float) -> float | None:

@@ -76,7 +76,7 @@ def test_pause_and_stop_mid_run(probe, base_url):
     # the page stays responsive while paused and while running
     assert page.evaluate("() => 1 + 1") == 2
     page.click(f"{ROOT} [data-action=pause]")  # resume
-    page.wait_for_function(f"() => Number(document.querySelector('tr[data-kind=residual] td[data-key=epoch]').dataset.value) > {after}")
+    page.wait_for_function(f"() => Number(document.querySelector('[data-sim=trainer] tr[data-kind=residual] td[data-key=epoch]').dataset.value) > {after}")
     page.click(f"{ROOT} [data-action=stop]")
     page.wait_for_selector(f'{ROOT}[data-state="done"]')
     stopped = shown_numbers(page, ROOT)["residual.epoch"]["value"]
@@ -90,7 +90,7 @@ def test_pause_and_stop_mid_run(probe, base_url):
     # a new run starts cleanly after a stop
     page.fill(f"{ROOT} input[name=epochs]", "2")
     page.click(f"{ROOT} [data-action=run]")
-    page.wait_for_function("() => document.querySelector('[data-sim=trainer]').dataset.state === 'done' && Number(document.querySelector('tr[data-kind=residual] td[data-key=epoch]').dataset.value) === 2")
+    page.wait_for_function("() => document.querySelector('[data-sim=trainer]').dataset.state === 'done' && Number(document.querySelector('[data-sim=trainer] tr[data-kind=residual] td[data-key=epoch]').dataset.value) === 2")
     probe.assert_clean()
 
 
