@@ -47,6 +47,7 @@ def make_branch(widths: list[int], layout: str, activation: str, norm: bool,
     return Sequential(*layers)
 
 
+# --8<-- [start:zero-last]
 def zero_last(branch: Sequential) -> None:
     """Zero-init the last layer of a branch so the block starts as its shortcut.
 
@@ -60,6 +61,7 @@ def zero_last(branch: Sequential) -> None:
         last.params["W"][...] = 0.0
         if "b" in last.params:
             last.params["b"][...] = 0.0
+# --8<-- [end:zero-last]
 
 
 class PlainBlock(Container):
@@ -73,6 +75,7 @@ class PlainBlock(Container):
     def children(self):
         return [("branch", self.branch)]
 
+    # --8<-- [start:plain-block]
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         Y = self.branch.forward(X, train)
         return self.out_act.forward(Y, train) if self.out_act else Y
@@ -81,6 +84,7 @@ class PlainBlock(Container):
         if self.out_act:
             dY = self.out_act.backward(dY)
         return self.branch.backward(dY)
+    # --8<-- [end:plain-block]
 
 
 class ResidualBlock(Container):
@@ -125,6 +129,7 @@ class ResidualBlock(Container):
         """``α·F(x)``: what the block adds to its shortcut."""
         return self.alpha * self.branch.forward(X, train)
 
+    # --8<-- [start:residual-block]
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         S = X if self.shortcut is None else self.shortcut.forward(X, train)
         F = self.branch.forward(X, train)  # a new array: the branch ends in BN or dense
@@ -140,6 +145,7 @@ class ResidualBlock(Container):
             # the gradient highway: dS reaches x untouched
             return np.add(dS, dX_branch, out=dX_branch)
         return np.add(self.shortcut.backward(dS), dX_branch, out=dX_branch)
+    # --8<-- [end:residual-block]
 
 
 class HighwayBlock(Container):
