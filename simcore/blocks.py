@@ -49,6 +49,7 @@ def make_branch(widths: list[int], layout: str, activation: str, norm: bool,
     # --8<-- [end:branch]
 
 
+# --8<-- [start:zero-last]
 def zero_last(branch: Sequential) -> None:
     """Zero-init the last layer of a branch so the block starts as its shortcut.
 
@@ -62,6 +63,7 @@ def zero_last(branch: Sequential) -> None:
         last.params["W"][...] = 0.0
         if "b" in last.params:
             last.params["b"][...] = 0.0
+# --8<-- [end:zero-last]
 
 
 class PlainBlock(Container):

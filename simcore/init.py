@@ -21,6 +21,7 @@ import numpy as np
 SCHEMES = ("he_normal", "he_uniform", "xavier_normal", "xavier_uniform", "orthogonal", "zeros")
 
 
+# --8<-- [start:he-xavier]
 def he_normal(shape: tuple[int, int], rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
     fan_in = shape[0]
     return rng.normal(0.0, gain * np.sqrt(2.0 / fan_in), size=shape)
@@ -33,6 +34,7 @@ def he_uniform(shape: tuple[int, int], rng: np.random.Generator, gain: float = 1
 
 def xavier_normal(shape: tuple[int, int], rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
     return rng.normal(0.0, gain * np.sqrt(2.0 / (shape[0] + shape[1])), size=shape)
+# --8<-- [end:he-xavier]
 
 
 def xavier_uniform(shape: tuple[int, int], rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
