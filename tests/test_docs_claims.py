@@ -103,3 +103,21 @@ def test_home_page_claims():
     res = [r["residual_train_error"][0] for r in results]
     assert plain[-1] >= plain[0] + 0.10
     assert res[-1] <= res[0] + 0.01 and res[-1] < plain[-1]
+
+
+def test_tests_named_in_the_docs_exist():
+    """A page that points to the test backing a claim (`tests/x.py::test_y`) points to a real one."""
+    import ast
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    named = set()
+    for page in (root / "docs").rglob("*.md"):
+        named |= {(m.group(1), m.group(2), page.name)
+                  for m in re.finditer(r"(tests/[\w/]+\.py)(?:::(\w+))?", page.read_text())}
+    assert named
+    for path, name, page in named:
+        assert (root / path).exists(), (page, path)
+        if name:
+            tree = ast.parse((root / path).read_text())
+            assert name in {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}, (page, path, name)
