@@ -211,16 +211,26 @@ def boundary_chart(title: str, boundary: dict, data: dict) -> str:
     x0, y0, n = (W - size) / 2, MT, boundary["n"]
     cell = size / n
     body = [f'<text x="{ML}" y="16" class="sim-chart-title">{escape(title)}</text>', '<g class="sim-boundary">']
-    for k, c in enumerate(boundary["classes"]):
-        i, j = k % n, k // n
-        body.append(f'<rect x="{x0 + i * cell:.2f}" y="{y0 + size - (j + 1) * cell:.2f}" '
-                    f'width="{cell + 0.3:.2f}" height="{cell + 0.3:.2f}" class="sim-cell sim-class-{c}"/>')
+    classes = boundary["classes"]
+    for j in range(n):  # one rect per run of equal class along a row, as charts.js draws it
+        i = 0
+        while i < n:
+            c, end = classes[j * n + i], i + 1
+            while end < n and classes[j * n + end] == c:
+                end += 1
+            body.append(f'<rect x="{x0 + i * cell:.2f}" y="{y0 + size - (j + 1) * cell:.2f}" '
+                        f'width="{(end - i) * cell + 0.3:.2f}" height="{cell + 0.3:.2f}" '
+                        f'class="sim-cell sim-class-{c}"/>')
+            i = end
     body.append('</g><g class="sim-points">')
     (lx, ly), (hx, hy) = boundary["lo"], boundary["hi"]
+    by_class: dict = {}  # one path of small circles per class, as charts.js draws them
     for (x, y), c in zip(data["X_train"], data["y_train"]):
-        body.append(f'<circle cx="{x0 + (x - lx) / (hx - lx) * size:.1f}" '
-                    f'cy="{y0 + size - (y - ly) / (hy - ly) * size:.1f}" r="2.2" '
-                    f'class="sim-point sim-class-{c}"/>')
+        cx, cy = x0 + (x - lx) / (hx - lx) * size, y0 + size - (y - ly) / (hy - ly) * size
+        by_class.setdefault(c, []).append(
+            f"M{cx - 2.2:.1f},{cy:.1f}a2.2,2.2 0 1,0 4.4,0a2.2,2.2 0 1,0 -4.4,0")
+    for c in sorted(by_class):
+        body.append(f'<path d="{"".join(by_class[c])}" class="sim-point sim-class-{c}"/>')
     body.append(f'</g><rect x="{x0}" y="{y0}" width="{size}" height="{size}" class="sim-box"/>')
     return _svg(title, body)
 

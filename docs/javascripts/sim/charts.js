@@ -169,33 +169,62 @@ export function lineChart({ title, label = title, xLabel, yLabel, xDomain, yDoma
   return svg;
 }
 
-/** Decision boundary: predicted class per grid cell, training points on top. */
-export function boundaryChart({ title, boundary, data }) {
-  const svg = svgRoot(title);
-  svg.append(el("text", { x: M.l, y: 16, class: "sim-chart-title" }, title));
-  const size = H - M.t - 8;
+const BOUNDARY_SIZE = H - M.t - 8;
+
+/** The grid's cells as one rect per run of equal class along each row (far fewer elements
+ * than one per cell, the same picture). */
+function boundaryCells(boundary) {
+  const size = BOUNDARY_SIZE;
   const x0 = (W - size) / 2;
   const y0 = M.t;
   const n = boundary.n;
   const cell = size / n;
   const g = el("g", { class: "sim-boundary" });
-  boundary.classes.forEach((c, k) => {
-    const i = k % n;
-    const j = Math.floor(k / n);
-    g.append(el("rect", { x: (x0 + i * cell).toFixed(2), y: (y0 + size - (j + 1) * cell).toFixed(2),
-      width: (cell + 0.3).toFixed(2), height: (cell + 0.3).toFixed(2), class: `sim-cell sim-class-${c}` }));
-  });
-  svg.append(g);
+  for (let j = 0; j < n; j++) {
+    let i = 0;
+    while (i < n) {
+      const c = boundary.classes[j * n + i];
+      let end = i + 1;
+      while (end < n && boundary.classes[j * n + end] === c) end++;
+      g.append(el("rect", { x: (x0 + i * cell).toFixed(2), y: (y0 + size - (j + 1) * cell).toFixed(2),
+        width: ((end - i) * cell + 0.3).toFixed(2), height: (cell + 0.3).toFixed(2), class: `sim-cell sim-class-${c}` }));
+      i = end;
+    }
+  }
+  return g;
+}
+
+/** Decision boundary: predicted class per grid cell, training points on top. */
+export function boundaryChart({ title, boundary, data }) {
+  const svg = svgRoot(title);
+  svg.append(el("text", { x: M.l, y: 16, class: "sim-chart-title" }, title));
+  const size = BOUNDARY_SIZE;
+  const x0 = (W - size) / 2;
+  const y0 = M.t;
+  svg.append(boundaryCells(boundary));
   const [lx, ly] = boundary.lo;
   const [hx, hy] = boundary.hi;
+  // the training points: one path of small circles per class (two elements, not hundreds)
   const pts = el("g", { class: "sim-points" });
+  const byClass = new Map();
   data.X_train.forEach(([x, y], k) => {
-    pts.append(el("circle", { cx: (x0 + ((x - lx) / (hx - lx)) * size).toFixed(1),
-      cy: (y0 + size - ((y - ly) / (hy - ly)) * size).toFixed(1), r: 2.2, class: `sim-point sim-class-${data.y_train[k]}` }));
+    const cx = x0 + ((x - lx) / (hx - lx)) * size;
+    const cy = y0 + size - ((y - ly) / (hy - ly)) * size;
+    const c = data.y_train[k];
+    if (!byClass.has(c)) byClass.set(c, []);
+    byClass.get(c).push(`M${(cx - 2.2).toFixed(1)},${cy.toFixed(1)}a2.2,2.2 0 1,0 4.4,0a2.2,2.2 0 1,0 -4.4,0`);
   });
+  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
+    pts.append(el("path", { d: byClass.get(c).join(""), class: `sim-point sim-class-${c}` }));
+  }
   svg.append(pts);
   svg.append(el("rect", { x: x0, y: y0, width: size, height: size, class: "sim-box" }));
   return svg;
+}
+
+/** Redraw only the cells of a boundaryChart (same grid geometry, e.g. the next epoch's). */
+export function updateBoundary(svg, boundary) {
+  svg.querySelector("g.sim-boundary").replaceWith(boundaryCells(boundary));
 }
 
 /** Sequential colour for t in [0, 1] (cividis-like: readable with colour-vision deficiency). */

@@ -4,7 +4,7 @@
 // epoch records drawn so far (both networks).
 
 import * as bridge from "../bridge.js";
-import { boundaryChart, lineChart } from "../charts.js";
+import { boundaryChart, lineChart, updateBoundary } from "../charts.js";
 import { frame, h, setCell } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
@@ -22,6 +22,15 @@ export function mount(root) {
   const figure = root.querySelector(".sim-figure");
   const readout = root.querySelector(".sim-readout");
   let histories = null;
+  let boundaries = {};  // kind -> its boundary chart, kept for the run: only its cells change
+  let pending = null;   // the animation frame a redraw waits for: records arriving in between
+                        // are drawn together, so the page does one redraw per frame at most
+
+  function schedule(config) {
+    // the static figure stays until both networks have a record: one layout change, not two
+    if (!histories.plain.length || !histories.residual.length) return;
+    if (pending === null) pending = requestAnimationFrame(() => { pending = null; draw(config); });
+  }
 
   function draw(config) {
     const epochs = config.epochs;
@@ -37,10 +46,17 @@ export function mount(root) {
       const last = histories[k][histories[k].length - 1];
       const data = histories[k][0] && histories[k][0].data;
       if (last && last.boundary && data) {
-        panels.push(boundaryChart({ title: `Decision boundary, ${k}`, boundary: last.boundary, data }));
+        if (boundaries[k]) updateBoundary(boundaries[k], last.boundary);
+        else boundaries[k] = boundaryChart({ title: `Decision boundary, ${k}`, boundary: last.boundary, data });
+        panels.push(boundaries[k]);
       }
     }
-    figure.replaceChildren(...panels.map((svg) => h("div", { class: "sim-panel" }, svg)));
+    const holders = [...figure.children];
+    if (holders.length === panels.length) {  // same layout: swap the charts in place
+      panels.forEach((svg, i) => { if (holders[i].firstChild !== svg) holders[i].replaceChildren(svg); });
+    } else {
+      figure.replaceChildren(...panels.map((svg) => h("div", { class: "sim-panel" }, svg)));
+    }
     root.dataset.records = String(histories.plain.length + histories.residual.length);
     for (const k of KINDS) {
       const last = histories[k][histories[k].length - 1];
@@ -62,6 +78,8 @@ export function mount(root) {
     },
     async run(config, ui) {
       histories = { plain: [], residual: [] };
+      boundaries = {};
+      if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
       root.dataset.records = "0";
       const total = 2 * (config.epochs + 1);
       ui.handles = KINDS.map((kind) => bridge.stream({ ...config, kind }, {
@@ -70,10 +88,12 @@ export function mount(root) {
           if (root.dataset.state === "loading") ui.setState("running", "Training…");
           histories[kind].push(...records);
           ui.progress(histories.plain.length + histories.residual.length, total);
-          draw(config);
+          schedule(config);
         },
       }));
       const outcomes = await Promise.all(ui.handles.map((x) => x.done));
+      if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
+      if (histories.plain.length || histories.residual.length) draw(config);  // the last records
       if (outcomes.some((o) => o !== "done")) ui.stopped = true;
       return `Done: ${config.epochs} epochs each.`;
     },
