@@ -181,6 +181,31 @@ def content_security_policy(html: str, mode: str) -> str:
     ])
 
 
+_MD_LINK = re.compile(r'href="([^":#]+\.md)(#[^"]*)?"')
+
+
+def _notebook_links(output: str, page, files) -> str:
+    """A notebook's markdown cells link to pages by their source path (``../degradation.md``),
+    which works in Jupyter next to the docs; on the site such a link must point to the page's
+    URL. (MkDocs rewrites these in Markdown pages, mkdocs-jupyter does not.)"""
+    import posixpath
+
+    def sub(m: re.Match) -> str:
+        src = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), m.group(1)))
+        target = files.get_file_from_path(src)
+        if target is None:
+            raise ValueError(f"{page.file.src_uri}: link to {m.group(1)!r}, which is not a page")
+        return f'href="{target.url_relative_to(page.file)}{m.group(2) or ""}"'
+
+    return _MD_LINK.sub(sub, output)
+
+
+def on_page_content(html, page, config, files):
+    if page.file.src_uri.endswith(".ipynb"):
+        return _notebook_links(html, page, files)
+    return html
+
+
 def on_post_page(output, page, config):
     """Put the page's Content-Security-Policy first in its <head> (a meta policy applies only to
     what comes after it)."""

@@ -57,6 +57,15 @@ def test_mkdocs_build_strict(tmp_path):
                     digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
                     assert f"'sha256-{digest}'" in rules["script-src"], html
             assert not re.search(r"<[a-z]+[^>]*\son[a-z]+=", text), f"inline event handler in {html}"
+        # every link and reference inside the site resolves to a file of the site (MkDocs checks
+        # Markdown pages; this also covers notebooks, templates and generated HTML)
+        for ref in re.findall(r'(?:href|src)="([^"#?]+)[^"]*"', text):
+            if re.match(r"^[a-z]+:", ref) or ref.startswith("//"):
+                continue
+            target = (site / ref.lstrip("/") if ref.startswith("/") else html.parent / ref).resolve()
+            if ref.endswith("/") or target.is_dir():
+                target = target / "index.html"
+            assert target.exists(), f"{html.relative_to(site)} links to {ref}, which is not in the site"
         for m in re.finditer(r'<(?:script|link|img)[^>]+(?:src|href)="(https?://[^"]+)"[^>]*>', text):
             if 'rel="canonical"' in m.group(0):
                 continue  # names the page, fetches nothing
