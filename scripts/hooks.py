@@ -64,39 +64,22 @@ def variants_table() -> str:
 def cli_help() -> str:
     """``python -m simcore --help`` and each subcommand's ``--help``, taken from the parser the
     CLI itself builds (so the page cannot drift from the program), in collapsible blocks."""
-    import contextlib
-    import io
     import os
     from html import escape
+    from unittest import mock
 
     from simcore.__main__ import build_parser
 
-    saved = os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = "76"  # argparse wraps to the terminal's width: fix it, for every build
-    try:
-        return _cli_help(build_parser, escape, contextlib, io)
-    finally:
-        if saved is None:
-            os.environ.pop("COLUMNS", None)
-        else:
-            os.environ["COLUMNS"] = saved
-
-
-def _cli_help(build_parser, escape, contextlib, io) -> str:
-    parser = build_parser()
-    sub = next(a for a in parser._actions if a.choices and isinstance(a.choices, dict))
-
-    def text(p) -> str:
-        buf = io.StringIO()
-        with contextlib.redirect_stdout(buf):
-            p.print_help()
-        return escape(buf.getvalue().rstrip())
-
-    out = [f'<pre class="sim-cli"><code>$ python -m simcore --help\n{text(parser)}</code></pre>']
-    for name, p in sub.choices.items():
-        out.append(f'<details class="sim-cli-task" id="cli-{name}"><summary><code>python -m simcore {name}'
-                   f'</code>: {escape(p.description or "")}</summary><pre class="sim-cli"><code>{text(p)}'
-                   f"</code></pre></details>")
+    # argparse wraps to the terminal's width: fix it, so every build writes the same page
+    with mock.patch.dict(os.environ, {"COLUMNS": "76"}):
+        parser = build_parser()
+        sub = next(a for a in parser._actions if a.choices and isinstance(a.choices, dict))
+        out = [f'<pre class="sim-cli"><code>$ python -m simcore --help\n'
+               f'{escape(parser.format_help().rstrip())}</code></pre>']
+        for name, p in sub.choices.items():
+            out.append(f'<details class="sim-cli-task" id="cli-{name}"><summary><code>python -m simcore {name}'
+                       f'</code>: {escape(p.description or "")}</summary><pre class="sim-cli"><code>'
+                       f'{escape(p.format_help().rstrip())}</code></pre></details>')
     return "\n".join(out)
 
 
