@@ -83,7 +83,39 @@ def cli_help() -> str:
     return "\n".join(out)
 
 
-GENERATORS = {"fields": fields_table, "variants-table": variants_table, "cli-help": cli_help}
+ROOT = Path(__file__).resolve().parents[1]
+RELIABILITY_RECORD = ROOT / "docs" / "reliability" / "last-run.json"
+
+
+def reliability_table(record: Path = RELIABILITY_RECORD) -> str:
+    """What the hardening tests tried, from docs/reliability/last-run.json (written by
+    tests/tally.py at the end of a test session): one table per category, with the tests."""
+    from html import escape
+
+    data = json.loads(record.read_text()) if record.exists() else {"tests": {}}
+    if not data["tests"]:
+        return "*No test run has been recorded yet: run `bash scripts/test`.*"
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        import tally
+    finally:
+        sys.path.pop(0)
+    whens = sorted(e["when"] for e in data["tests"].values())
+    out = [f"Recorded by {len(data['tests'])} tests, run between {whens[0]} and {whens[-1]} "
+           f"(Python {data['python']}).", ""] if whens else []
+    for category, rows in tally.summary(data).items():
+        out += [f"### {escape(category)}", "", "| what | count | counted by |", "|---|---:|---|"]
+        for what, (total, ids) in rows.items():
+            tests = "<br>".join(f"`{escape(i)}`" for i in ids)
+            out.append(f"| {escape(what)} | {total:,} | {tests} |")
+        out.append("")
+    notes = [(i, n) for i, e in data["tests"].items() for n in e.get("notes", [])]
+    if notes:
+        out += ["### Notes from the run", ""] + [f"- {escape(n)} (`{escape(i)}`)" for i, n in notes]
+    return "\n".join(out)
+
+
+GENERATORS = {"reliability": reliability_table, "fields": fields_table, "variants-table": variants_table, "cli-help": cli_help}
 _clash = set(GENERATORS) & set(widgets.renderers())
 if _clash:
     raise ValueError(f"widget kinds clash with table generators: {', '.join(sorted(_clash))}")

@@ -1,0 +1,57 @@
+"""The Reliability page's record: tests/tally.py keeps what passing tests counted, drops tests
+that are gone, and hooks.reliability_table renders it."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+import tally
+
+
+def test_merge_keeps_unrun_replaces_run_and_drops_vanished():
+    old = {"tests/test_api.py::test_a": {"counts": [["C", "x", 1]]},        # ran now: replaced
+           "tests/test_api.py::test_gone": {"counts": [["C", "x", 5]]},     # its file ran, it did not
+           "tests/test_cli.py::test_b": {"counts": [["C", "y", 2]]},        # not run now, file exists
+           "tests/test_nowhere.py::test_c": {"counts": [["C", "z", 3]]}}    # file deleted
+    new = {"tests/test_api.py::test_a": {"counts": [["C", "x", 7]]}}
+    merged = tally.merge(old, new, collected={"tests/test_api.py::test_a"})
+    assert merged == {"tests/test_api.py::test_a": {"counts": [["C", "x", 7]]},
+                      "tests/test_cli.py::test_b": {"counts": [["C", "y", 2]]}}
+
+
+def test_summary_adds_counts_across_tests():
+    data = {"tests": {"t1": {"counts": [["Hostile input", "api", 3], ["Faults", "worker", 1]]},
+                      "t2": {"counts": [["Hostile input", "api", 4]]}}}
+    s = tally.summary(data)
+    assert s["Hostile input"]["api"] == (7, ["t1", "t2"])
+    assert s["Faults"]["worker"] == (1, ["t1"])
+
+
+def test_count_rejects_negative():
+    with pytest.raises(ValueError, match="n: -1"):
+        tally.Tally().count("C", "x", -1)
+
+
+def test_page_renders_the_record(tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import hooks
+
+    record = {"python": "3.11.7", "tests": {
+        "tests/test_x.py::test_y": {"when": "2026-11-25 06:00 UTC",
+                                    "counts": [["Hostile input", "<b>api</b>", 41]],
+                                    "notes": ["peak 12 MB"]}}}
+    path = tmp_path / "last-run.json"
+    path.write_text(json.dumps(record))
+    md = hooks.reliability_table(path)
+    assert "### Hostile input" in md
+    assert "| &lt;b&gt;api&lt;/b&gt; | 41 | `tests/test_x.py::test_y` |" in md
+    assert "peak 12 MB" in md and "2026-11-25 06:00 UTC" in md
+
+
+def test_page_without_a_record_says_how_to_make_one(tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import hooks
+
+    assert "bash scripts/test" in hooks.reliability_table(tmp_path / "missing.json")
