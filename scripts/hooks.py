@@ -20,6 +20,7 @@ import build_wheel  # noqa: E402  (scripts/ sibling modules)
 import widgets  # noqa: E402  (scripts/widgets/<kind>.py: each widget's static fallback)
 import vendor_npm  # noqa: E402  (KaTeX, pinned and cached)
 import vendor_pyodide  # noqa: E402
+import sri  # noqa: E402  (integrity hashes of the runtime)
 
 CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
 MODES = ("cdn", "self")
@@ -155,6 +156,12 @@ def on_config(config):
     tmp = Path(tempfile.mkdtemp(prefix="simcore-wheel-"))
     wheel = build_wheel.build(tmp)
     _state.update(wheel=wheel, sha256=build_wheel.sha256_of(wheel), mode=mode, version=version)
+    if mode == "self":
+        dist = vendor_pyodide.vendor(version)
+        _state.update(dist=dist, lock=self_lock(dist, wheel, _state["sha256"]))
+        integrity = sri.of_folder(dist, _state["lock"])
+    else:
+        integrity = sri.for_cdn(version, CDN.format(version=version), vendor_pyodide.cache_root())
     config["extra"]["sim"] = {
         "pyodideVersion": version,
         "mode": mode,
@@ -163,8 +170,22 @@ def on_config(config):
         "wheelURL": f"assets/simcore/{wheel.name}",
         "wheelSha256": _state["sha256"],
         "simcoreVersion": build_wheel.version(),
+        # SRI of each runtime file (scripts/sri.py); {} when the cdn build could not know them
+        "integrity": integrity,
     }
     return config
+
+
+def self_lock(dist: Path, wheel: Path, sha256: str) -> str:
+    """The distribution's lock file with the simcore wheel added (the text the site serves), so
+    one ``loadPackage(["numpy", "simcore"])`` fetches both."""
+    lock = json.loads((dist / "pyodide-lock.json").read_text())
+    lock["packages"]["simcore"] = {
+        "name": "simcore", "version": build_wheel.version(), "file_name": wheel.name,
+        "install_dir": "site", "package_type": "package", "sha256": sha256,
+        "imports": ["simcore"], "depends": ["numpy"], "unvendored_tests": False,
+    }
+    return json.dumps(lock, indent=1, sort_keys=True)
 
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)([^>]*)>(.*?)</script>", re.S)
@@ -247,17 +268,11 @@ def on_post_build(config):
     shutil.copy2(wheel, dest / wheel.name)
     if _state["mode"] != "self":
         return
-    dist = vendor_pyodide.vendor(_state["version"])
+    dist = _state["dist"]
     out = site / "assets" / "pyodide"
     out.mkdir(parents=True, exist_ok=True)
     for f in dist.iterdir():
         if f.name != vendor_pyodide.STAMP and f.name != "pyodide-lock.json":
             shutil.copy2(f, out / f.name)
     shutil.copy2(wheel, out / wheel.name)
-    lock = json.loads((dist / "pyodide-lock.json").read_text())
-    lock["packages"]["simcore"] = {
-        "name": "simcore", "version": build_wheel.version(), "file_name": wheel.name,
-        "install_dir": "site", "package_type": "package", "sha256": _state["sha256"],
-        "imports": ["simcore"], "depends": ["numpy"], "unvendored_tests": False,
-    }
-    (out / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
+    (out / "pyodide-lock.json").write_text(_state["lock"])

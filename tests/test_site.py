@@ -18,7 +18,15 @@ def test_mkdocs_build_strict(tmp_path):
 
     mkdocs = Path(sys.executable).parent / "mkdocs"
     exe = str(mkdocs) if mkdocs.exists() else shutil.which("mkdocs")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import sri
+    import vendor_pyodide
+
+    version = re.search(r"^\s+version: ([\d.]+)", (ROOT / "mkdocs.yml").read_text(), re.M).group(1)
+    # the runtime's integrity hashes from a release folder (this machine cannot reach the CDN)
+    dist = vendor_pyodide.vendor(version)
     env = {k: v for k, v in os.environ.items() if k != "PYODIDE_MODE"}
+    env.update(PYODIDE_SRI="require", PYODIDE_SRI_SOURCE=str(dist))
     site = tmp_path / "site"
     out = subprocess.run([exe, "build", "--strict", "--site-dir", str(site)],
                          cwd=ROOT, capture_output=True, text=True, env=env)
@@ -26,8 +34,8 @@ def test_mkdocs_build_strict(tmp_path):
     assert (site / "index.html").exists()
     page = (site / "trainer" / "index.html").read_text()
     cfg = json.loads(re.search(r'<script id="sim-config"[^>]*>(.*?)</script>', page, re.S).group(1))
-    version = re.search(r"^\s+version: ([\d.]+)", (ROOT / "mkdocs.yml").read_text(), re.M).group(1)
     assert cfg["mode"] == "cdn" and cfg["pyodideVersion"] == version
+    assert cfg["integrity"] == sri.of_folder(dist) and len(cfg["integrity"]) == 5
     assert cfg["indexURL"] == f"https://cdn.jsdelivr.net/pyodide/v{version}/full/"
     wheel = site / cfg["wheelURL"]
     assert hashlib.sha256(wheel.read_bytes()).hexdigest() == cfg["wheelSha256"]

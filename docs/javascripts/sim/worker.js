@@ -84,6 +84,66 @@ async function sha256Hex(buffer) {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// Subresource Integrity for the runtime (cfg.integrity: file name -> "sha384-…", computed at
+// build time by scripts/sri.py). Pyodide fetches pyodide.asm.wasm, python_stdlib.zip and
+// pyodide-lock.json itself: every GET of one of those names under indexURL gets its integrity,
+// so the browser refuses different bytes (and the packages are pinned by the lock file's
+// sha256, which Pyodide passes as their integrity). The two script files are fetched and
+// checked here, then imported from memory.
+let plainFetch = null;
+// Pyodide only logs a warning when the .wasm cannot be instantiated, and then waits forever:
+// a refused or failed runtime file rejects this too, and boot() races it.
+let failRuntime = null;
+const runtimeFailed = new Promise((_, reject) => { failRuntime = reject; });
+runtimeFailed.catch(() => {});
+
+function pinFetches(cfg) {
+  const integrity = cfg.integrity || {};
+  plainFetch = plainFetch || self.fetch.bind(self);
+  self.fetch = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    const name = url.startsWith(cfg.indexURL) ? url.slice(cfg.indexURL.length) : "";
+    const method = ((init && init.method) || (input instanceof Request && input.method) || "GET").toUpperCase();
+    if (!integrity[name] || method !== "GET" || (init && init.integrity)) return plainFetch(input, init);
+    try {
+      return await plainFetch(input, { ...(init || {}), integrity: integrity[name] });
+    } catch (err) {
+      // The same request without the check tells a changed file from a broken network.
+      let reachable = false;
+      try { reachable = (await plainFetch(input, init)).ok; } catch (_) { /* offline */ }
+      const failure = new Error(reachable
+        ? `Pyodide's ${name} at ${cfg.indexURL} is not the file this site was built with (integrity check failed).`
+        : `Pyodide's ${name} could not be downloaded from ${cfg.indexURL}.`);
+      failRuntime(failure);
+      throw failure;
+    }
+  };
+}
+
+async function importChecked(cfg, name) {
+  const want = (cfg.integrity || {})[name];
+  if (!want) return import(cfg.indexURL + name);
+  const response = await fetch(cfg.indexURL + name);  // pinFetches adds the integrity
+  if (!response.ok) throw new Error(`Pyodide's ${name} is missing at ${cfg.indexURL} (${response.status}).`);
+  const url = URL.createObjectURL(new Blob([await response.arrayBuffer()], { type: "text/javascript" }));
+  try {
+    return await import(url);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+// loadPackage reports a package it could not fetch or verify (each is fetched with the lock
+// file's sha256 as its integrity) through errorCallback and carries on: make that an error.
+async function loadPackages(pyodide, names) {
+  const errors = [];
+  await Promise.race([
+    pyodide.loadPackage(names, { messageCallback: () => {}, errorCallback: (m) => errors.push(String(m)) }),
+    runtimeFailed,
+  ]);
+  if (errors.length) throw new Error(`${names.join(", ")} could not be loaded (${errors[0].split("\n")[0]}).`);
+}
+
 async function boot(cfg) {
   const total = 3;
   progress("runtime", 0, total);
@@ -97,8 +157,11 @@ async function boot(cfg) {
     throw new Error(`Pyodide ${cfg.pyodideVersion} could not be reached at ${cfg.indexURL}.`);
   }
   if (!probe.ok) throw new Error(`Pyodide ${cfg.pyodideVersion} is missing at ${cfg.indexURL} (${probe.status}).`);
-  const { loadPyodide } = await import(cfg.indexURL + "pyodide.mjs");
-  const pyodide = await loadPyodide({ indexURL: cfg.indexURL });
+  pinFetches(cfg);
+  const { loadPyodide } = await importChecked(cfg, "pyodide.mjs");
+  // Defines globalThis._createPyodideModule, so loadPyodide does not import it again unchecked.
+  if ((cfg.integrity || {})["pyodide.asm.js"]) await importChecked(cfg, "pyodide.asm.js");
+  const pyodide = await Promise.race([loadPyodide({ indexURL: cfg.indexURL }), runtimeFailed]);
   progress("numpy", 1, total);
   if (cfg.mode === "self") {
     // The lock file must name exactly the wheel this page was built with.
@@ -107,11 +170,11 @@ async function boot(cfg) {
     if (!entry || entry.sha256 !== cfg.wheelSha256) {
       throw new Error("The simcore wheel on the server does not match this page (stale build); reload the page.");
     }
-    await pyodide.loadPackage(["numpy"], { messageCallback: () => {} });
+    await loadPackages(pyodide, ["numpy"]);
     progress("simcore", 2, total);
-    await pyodide.loadPackage(["simcore"], { messageCallback: () => {} });
+    await loadPackages(pyodide, ["simcore"]);
   } else {
-    await pyodide.loadPackage(["numpy"], { messageCallback: () => {} });
+    await loadPackages(pyodide, ["numpy"]);
     progress("simcore", 2, total);
     const response = await fetch(cfg.wheelURL, { cache: "no-cache" });
     if (!response.ok) throw new Error(`Could not fetch the simcore wheel (${response.status}).`);
