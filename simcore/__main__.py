@@ -67,9 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
             kind, allowed = api.FIELDS[field]
             shown = ",".join(map(str, default)) if isinstance(default, list) else default
             names = dict.fromkeys([f"--{field.replace('_', '-')}", f"--{field}"])
+            note = f"; {api.NOTES[field]}" if field in api.NOTES else ""
             p.add_argument(*names, dest=field, default=None,
                            metavar=kind.upper(), help=f"{api.describe(kind, allowed)} "
-                           f"(default: {shown})".replace("%", "%%"))
+                           f"(default: {shown}){note}".replace("%", "%%"))
     return parser
 
 

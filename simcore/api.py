@@ -22,7 +22,7 @@ from . import analysis as _analysis
 from . import variants as _variants
 from .init import SCHEMES
 from .layers import ACTIVATIONS
-from .nets import DTYPES, KINDS, NetConfig, check_depth
+from .nets import ARITHMETICS, DTYPES, KINDS, NetConfig, check_depth
 from .optim import OPTIMIZERS, SCHEDULES
 from .train import TrainConfig
 from .train import train as _train
@@ -48,6 +48,7 @@ FIELDS: dict[str, tuple[str, object]] = {
     "growth": ("int", (1, 64)),
     "dense_layers": ("int", (1, 16)),
     "dtype": ("choice", DTYPES),
+    "arithmetic": ("choice", ARITHMETICS),
     "loss": ("choice", ("cross_entropy", "mse")),
     "optimizer": ("choice", OPTIMIZERS),
     "lr": ("float", (1e-6, 10.0)),
@@ -64,6 +65,14 @@ FIELDS: dict[str, tuple[str, object]] = {
     "grid": ("int", (0, 64)),
 }
 MAX_DEPTHS = 8
+
+# field -> what a reader should know beyond its range (shown by the CLI's --help and the docs).
+NOTES: dict[str, str] = {
+    "arithmetic": "how the network computes: portable gives the same bits on every machine "
+                  "and in the browser; native uses NumPy's BLAS @ and exp/log/tanh, faster but "
+                  "with machine-dependent last bits (for native use only: the site's "
+                  "simulations always compute portably)",
+}
 
 TRAIN_DEFAULTS: dict = asdict(TrainConfig())
 

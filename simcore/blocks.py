@@ -3,6 +3,8 @@ projection shortcut), highway, and dense connectivity with its transition.
 
 Every block keeps the layer contract (``forward(X, train)``, ``backward(dY) -> dX``,
 ``params``/``grads``). Widths are feature counts: a "1×1 convolution" is a dense layer here.
+Every block takes ``arithmetic`` (portable by default) and builds its dense layers and
+activations with it (see :mod:`simcore.arithmetic`).
 
 The residual block computes ``y = act(s(x) + α·F(x))`` (post-activation, He et al. 2016a) or
 ``y = s(x) + α·F(x)`` (pre-activation, He et al. 2016b), where ``s`` is the identity or, when
@@ -14,13 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arithmetic import PORTABLE, Arithmetic
 from .layers import Activation, BatchNorm, Container, Dense, Sequential
 
 LAYOUTS = ("post", "pre")
 
 
 def make_branch(widths: list[int], layout: str, activation: str, norm: bool,
-                rng: np.random.Generator, init: str = "he_normal") -> Sequential:
+                rng: np.random.Generator, init: str = "he_normal",
+                arithmetic: Arithmetic = PORTABLE) -> Sequential:
     """The residual function ``F``: one dense layer per step of ``widths``.
 
     ``post``: (dense → BN → act) for every layer but the last, which is dense → BN
@@ -38,13 +42,15 @@ def make_branch(widths: list[int], layout: str, activation: str, norm: bool,
         if layout == "pre":
             if norm:
                 layers.append(BatchNorm(a))
-            layers += [Activation(activation), Dense(a, b, rng, init=init)]
+            layers += [Activation(activation, arithmetic=arithmetic),
+                       Dense(a, b, rng, init=init, arithmetic=arithmetic)]
         else:
-            layers.append(Dense(a, b, rng, init=init, bias=not norm))  # BN removes a bias
+            # BN removes a bias
+            layers.append(Dense(a, b, rng, init=init, bias=not norm, arithmetic=arithmetic))
             if norm:
                 layers.append(BatchNorm(b))
             if not last:
-                layers.append(Activation(activation))
+                layers.append(Activation(activation, arithmetic=arithmetic))
     return Sequential(*layers)
     # --8<-- [end:branch]
 
@@ -70,9 +76,10 @@ class PlainBlock(Container):
     """The residual block without its shortcut: ``y = act(F(x))`` (post) or ``y = F(x)`` (pre)."""
 
     def __init__(self, widths: list[int], rng: np.random.Generator, layout: str = "post",
-                 activation: str = "relu", norm: bool = True, init: str = "he_normal") -> None:
-        self.branch = make_branch(widths, layout, activation, norm, rng, init)
-        self.out_act = Activation(activation) if layout == "post" else None
+                 activation: str = "relu", norm: bool = True, init: str = "he_normal",
+                 arithmetic: Arithmetic = PORTABLE) -> None:
+        self.branch = make_branch(widths, layout, activation, norm, rng, init, arithmetic)
+        self.out_act = Activation(activation, arithmetic=arithmetic) if layout == "post" else None
 
     def children(self):
         return [("branch", self.branch)]
@@ -112,19 +119,20 @@ class ResidualBlock(Container):
 
     def __init__(self, widths: list[int], rng: np.random.Generator, layout: str = "post",
                  activation: str = "relu", norm: bool = True, init: str = "he_normal",
-                 alpha: float = 1.0, zero_init: bool = False) -> None:
+                 alpha: float = 1.0, zero_init: bool = False,
+                 arithmetic: Arithmetic = PORTABLE) -> None:
         self.layout = layout
         self.alpha = float(alpha)
-        self.branch = make_branch(widths, layout, activation, norm, rng, init)
+        self.branch = make_branch(widths, layout, activation, norm, rng, init, arithmetic)
         if zero_init:
             zero_last(self.branch)
         d_in, d_out = widths[0], widths[-1]
         self.shortcut: Sequential | None = None
         if d_in != d_out:
-            proj = Dense(d_in, d_out, rng, init=init, bias=False)
+            proj = Dense(d_in, d_out, rng, init=init, bias=False, arithmetic=arithmetic)
             proj.role = "shortcut"
             self.shortcut = Sequential(proj, *([BatchNorm(d_out)] if norm and layout == "post" else []))
-        self.out_act = Activation(activation) if layout == "post" else None
+        self.out_act = Activation(activation, arithmetic=arithmetic) if layout == "post" else None
 
     def children(self):
         kids = [("branch", self.branch)]
@@ -165,13 +173,15 @@ class HighwayBlock(Container):
     """
 
     def __init__(self, d: int, rng: np.random.Generator, activation: str = "relu",
-                 norm: bool = True, init: str = "he_normal", carry_bias: float = -2.0) -> None:
-        self.H = Sequential(Dense(d, d, rng, init=init), *([BatchNorm(d)] if norm else []),
-                            Activation(activation))
-        gate = Dense(d, d, rng, init="xavier_normal")
+                 norm: bool = True, init: str = "he_normal", carry_bias: float = -2.0,
+                 arithmetic: Arithmetic = PORTABLE) -> None:
+        self.H = Sequential(Dense(d, d, rng, init=init, arithmetic=arithmetic),
+                            *([BatchNorm(d)] if norm else []),
+                            Activation(activation, arithmetic=arithmetic))
+        gate = Dense(d, d, rng, init="xavier_normal", arithmetic=arithmetic)
         gate.role = "gate"
         gate.params["b"][...] = carry_bias
-        self.T = Sequential(gate, Activation("sigmoid"))
+        self.T = Sequential(gate, Activation("sigmoid", arithmetic=arithmetic))
         self._cache: tuple = ()
 
     def children(self):
@@ -195,10 +205,12 @@ class DenseLayer(Container):
     ``G = [BN] → act → dense(d_in → growth)``; the width grows by ``growth``."""
 
     def __init__(self, d_in: int, growth: int, rng: np.random.Generator,
-                 activation: str = "relu", norm: bool = True, init: str = "he_normal") -> None:
+                 activation: str = "relu", norm: bool = True, init: str = "he_normal",
+                 arithmetic: Arithmetic = PORTABLE) -> None:
         self.d_in = int(d_in)
-        self.G = Sequential(*([BatchNorm(d_in)] if norm else []), Activation(activation),
-                            Dense(d_in, growth, rng, init=init))
+        self.G = Sequential(*([BatchNorm(d_in)] if norm else []),
+                            Activation(activation, arithmetic=arithmetic),
+                            Dense(d_in, growth, rng, init=init, arithmetic=arithmetic))
 
     def children(self):
         return [("G", self.G)]
@@ -213,7 +225,9 @@ class DenseLayer(Container):
 
 
 def transition(d_in: int, d_out: int, rng: np.random.Generator, activation: str = "relu",
-               norm: bool = True, init: str = "he_normal") -> Sequential:
+               norm: bool = True, init: str = "he_normal",
+               arithmetic: Arithmetic = PORTABLE) -> Sequential:
     """DenseNet transition: ``[BN] → act → dense(d_in → d_out)``, bringing the width back down."""
-    return Sequential(*([BatchNorm(d_in)] if norm else []), Activation(activation),
-                      Dense(d_in, d_out, rng, init=init))
+    return Sequential(*([BatchNorm(d_in)] if norm else []),
+                      Activation(activation, arithmetic=arithmetic),
+                      Dense(d_in, d_out, rng, init=init, arithmetic=arithmetic))

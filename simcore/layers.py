@@ -11,6 +11,10 @@ Contract for every layer:
 
 Batches are ``(n, d)``; a dense layer computes ``Z = X @ W + b`` with ``W`` of shape
 ``(d_in, d_out)``.
+
+:class:`Dense` and :class:`Activation` compute with the :class:`~simcore.arithmetic.Arithmetic`
+they are built with (``arithmetic=``, portable by default): its ``matmul``, ``tanh`` and
+``sigmoid``. A network passes its config's choice to every such layer it builds.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import math
 import numpy as np
 
 from . import init as _init
-from .portable import matmul, sigmoid, tanh
+from .arithmetic import PORTABLE, Arithmetic
 
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu", "identity")
 
@@ -135,11 +139,15 @@ class Dense(Layer):
         One of :data:`simcore.init.SCHEMES` (``"he_normal"`` by default).
     bias : bool
         Whether to add ``b`` of shape ``(d_out,)`` (initialised to zero).
+    arithmetic : Arithmetic
+        Whose ``matmul`` computes the products (:data:`~simcore.arithmetic.PORTABLE` by default).
     """
 
     def __init__(self, d_in: int, d_out: int, rng: np.random.Generator,
-                 init: str = "he_normal", bias: bool = True, gain: float | None = None) -> None:
+                 init: str = "he_normal", bias: bool = True, gain: float | None = None,
+                 arithmetic: Arithmetic = PORTABLE) -> None:
         super().__init__()
+        self.arithmetic = arithmetic
         self.role = "main"  # "main" (counted in depth), "shortcut" or "gate"
         self.d_in, self.d_out = int(d_in), int(d_out)
         self.params["W"] = _init.initialize(init, (self.d_in, self.d_out), rng, gain=gain)
@@ -151,7 +159,7 @@ class Dense(Layer):
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         self._X = X
         params = self.params
-        Z = matmul(X, params["W"])
+        Z = self.arithmetic.matmul(X, params["W"])
         b = params.get("b")
         if b is not None:
             np.add(Z, b, out=Z)  # Z + b, in place: Z is a fresh array
@@ -162,7 +170,7 @@ class Dense(Layer):
 
         The gradients are written into the arrays ``grads`` already holds when they fit (see
         :func:`_into`): the same numbers, without new arrays every step."""
-        X, grads = self._X, self.grads
+        X, grads, matmul = self._X, self.grads, self.arithmetic.matmul
         grads["W"] = matmul(X.T, dZ, out=grads.get("W"))
         if "b" in self.params:
             grads["b"] = np.add.reduce(dZ, axis=0, out=_into(grads.get("b"), dZ))  # dZ.sum(0)
@@ -190,10 +198,13 @@ class Activation(Layer):
     ``tanh``; ``sigmoid(z) = 1 / (1 + e^{-z})``; ``identity(z) = z``;
     ``gelu`` uses the tanh approximation of Hendrycks & Gimpel (2016),
     ``0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3)))`` (NumPy has no ``erf``).
+    ``tanh`` and ``sigmoid`` are those of ``arithmetic`` (portable by default).
     """
 
-    def __init__(self, name: str = "relu", slope: float = 0.01) -> None:
+    def __init__(self, name: str = "relu", slope: float = 0.01,
+                 arithmetic: Arithmetic = PORTABLE) -> None:
         super().__init__()
+        self.arithmetic = arithmetic
         if name not in ACTIVATIONS:
             raise ValueError(f"activation: {name!r} is not one of {', '.join(ACTIVATIONS)}")
         self.name = name
@@ -219,15 +230,15 @@ class Activation(Layer):
             self._cache = (Z > 0,)
             return np.where(Z > 0, Z, self.slope * Z)
         if n == "tanh":
-            A = tanh(Z)
+            A = self.arithmetic.tanh(Z)
             self._cache = (A,)
             return A
         if n == "sigmoid":
-            A = sigmoid(Z)
+            A = self.arithmetic.sigmoid(Z)
             self._cache = (A,)
             return A
         if n == "gelu":
-            t = tanh(_SQRT_2_OVER_PI * (Z + 0.044715 * (Z * Z * Z)))
+            t = self.arithmetic.tanh(_SQRT_2_OVER_PI * (Z + 0.044715 * (Z * Z * Z)))
             self._cache = (Z, t)
             return 0.5 * Z * (1.0 + t)
         self._cache = ()

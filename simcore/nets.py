@@ -11,6 +11,9 @@ and highway gates are not counted):
 
 Post-activation nets have stem ``dense → [BN] → act`` and head ``dense``; pre-activation and
 dense nets have stem ``dense`` and head ``[BN] → act → dense`` (He et al. 2016b; Huang et al.).
+
+``arithmetic`` chooses how the network computes (:mod:`simcore.arithmetic`): every dense layer
+and activation is built with it, and :attr:`Network.arithmetic` holds it for the loss.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from . import arithmetic as _arithmetic
 from .blocks import DenseLayer, HighwayBlock, PlainBlock, ResidualBlock, transition
 from .layers import Activation, BatchNorm, Container, Dense, Sequential
 
 KINDS = ("plain", "residual", "highway", "dense")
 DTYPES = ("float64", "float32")
+ARITHMETICS = tuple(_arithmetic.ARITHMETICS)  # ("portable", "native")
 
 
 @dataclass
@@ -47,6 +52,7 @@ class NetConfig:
     dense_layers: int = 4         # dense: layers per dense block (then a transition)
     seed: int = 0
     dtype: str = "float64"        # of parameters, BN state and everything computed
+    arithmetic: str = "portable"  # "native": NumPy's BLAS @ and exp/tanh, machine-dependent bits
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -75,16 +81,18 @@ class Network(Container):
             raise ValueError(f"kind: {cfg.kind!r} is not one of {', '.join(KINDS)}")
         if cfg.dtype not in DTYPES:
             raise ValueError(f"dtype: {cfg.dtype!r} is not one of {', '.join(DTYPES)}")
+        ar = _arithmetic.get(cfg.arithmetic)  # ValueError naming the field
         check_depth(cfg)
         self.config = cfg
         self.dtype = np.dtype(cfg.dtype)
+        self.arithmetic = ar
         rng = np.random.default_rng(cfg.seed)
         w, act, norm, init = cfg.width, cfg.activation, cfg.norm, cfg.init
         pre = cfg.layout == "pre" or cfg.kind == "dense"
 
-        stem = [Dense(cfg.d_in, w, rng, init=init, bias=pre or not norm)]
+        stem = [Dense(cfg.d_in, w, rng, init=init, bias=pre or not norm, arithmetic=ar)]
         if not pre:
-            stem += [*([BatchNorm(w)] if norm else []), Activation(act)]
+            stem += [*([BatchNorm(w)] if norm else []), Activation(act, arithmetic=ar)]
         self.stem = Sequential(*stem)
 
         n_mid = cfg.depth - 2
@@ -93,26 +101,30 @@ class Network(Container):
             widths = [w, max(1, w // 4), max(1, w // 4), w] if cfg.bottleneck else [w, w, w]
             for _ in range(n_mid // layers_per_block(cfg)):
                 if cfg.kind == "plain":
-                    blocks.append(PlainBlock(widths, rng, cfg.layout, act, norm, init))
+                    blocks.append(PlainBlock(widths, rng, cfg.layout, act, norm, init,
+                                             arithmetic=ar))
                 else:
                     blocks.append(ResidualBlock(widths, rng, cfg.layout, act, norm, init,
-                                                alpha=cfg.alpha, zero_init=cfg.zero_init))
+                                                alpha=cfg.alpha, zero_init=cfg.zero_init,
+                                                arithmetic=ar))
         elif cfg.kind == "highway":
-            blocks = [HighwayBlock(w, rng, act, norm, init, cfg.carry_bias) for _ in range(n_mid)]
+            blocks = [HighwayBlock(w, rng, act, norm, init, cfg.carry_bias, arithmetic=ar)
+                      for _ in range(n_mid)]
         else:
             remaining = n_mid
             while remaining > 0:
                 n_dense = min(cfg.dense_layers, remaining - 1)
                 d = w
                 for _ in range(n_dense):
-                    blocks.append(DenseLayer(d, cfg.growth, rng, act, norm, init))
+                    blocks.append(DenseLayer(d, cfg.growth, rng, act, norm, init, arithmetic=ar))
                     d += cfg.growth
-                blocks.append(transition(d, w, rng, act, norm, init))
+                blocks.append(transition(d, w, rng, act, norm, init, arithmetic=ar))
                 remaining -= n_dense + 1
         self.blocks = blocks
 
-        head = [*([BatchNorm(w)] if norm else []), Activation(act)] if pre else []
-        self.head = Sequential(*head, Dense(w, cfg.n_classes, rng, init="xavier_normal"))
+        head = [*([BatchNorm(w)] if norm else []), Activation(act, arithmetic=ar)] if pre else []
+        self.head = Sequential(*head, Dense(w, cfg.n_classes, rng, init="xavier_normal",
+                                            arithmetic=ar))
         if self.dtype != np.float64:
             # drawn in float64 (as every rng draw is), then rounded: a float32 net starts from
             # the float64 net's weights, rounded

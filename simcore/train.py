@@ -25,6 +25,7 @@ from typing import Iterator
 import numpy as np
 
 from . import data as _data
+from .arithmetic import PORTABLE, Arithmetic
 from .losses import LOSSES
 from .nets import NetConfig, Network
 from .optim import learning_rate, make_optimizer
@@ -52,6 +53,7 @@ class TrainConfig:
     growth: int = 8
     dense_layers: int = 4
     dtype: str = "float64"  # "float32": parameters, data and all arithmetic in single precision
+    arithmetic: str = "portable"  # "native": NumPy's BLAS @ and exp/tanh (see simcore.arithmetic)
     # optimisation
     loss: str = "cross_entropy"
     optimizer: str = "momentum"
@@ -85,13 +87,14 @@ def evaluate(net: Network, X: np.ndarray, y: np.ndarray, loss: str = "cross_entr
     if len(y) == 0:
         return float("nan"), float("nan")
     Z = net.forward(X, train=False)
-    return _loss(loss, Z, y)[0], float((Z.argmax(axis=1) == y).mean())
+    return _loss(loss, Z, y, net.arithmetic)[0], float((Z.argmax(axis=1) == y).mean())
 
 
-def _loss(name: str, Z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+def _loss(name: str, Z: np.ndarray, y: np.ndarray,
+          arithmetic: Arithmetic = PORTABLE) -> tuple[float, np.ndarray]:
     if name == "mse":
-        return LOSSES["mse"](Z, np.eye(Z.shape[1], dtype=Z.dtype)[y])
-    return LOSSES[name](Z, y)
+        return LOSSES["mse"](Z, np.eye(Z.shape[1], dtype=Z.dtype)[y], arithmetic)
+    return LOSSES[name](Z, y, arithmetic)
 
 
 def train(config: TrainConfig | dict) -> Iterator[dict]:
@@ -124,7 +127,7 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
         # epoch 0: the initial network, BN running statistics set from the training set; its
         # gradient norms are those of the full-batch gradient.
         net.calibrate_bn(Xtr)
-        loss0, dZ = _loss(cfg.loss, net.forward(Xtr, train=True), ytr)
+        loss0, dZ = _loss(cfg.loss, net.forward(Xtr, train=True), ytr, net.arithmetic)
         net.backward(dZ, input_grad=False)
         grad_norms = [_norm(w.grads["W"]) for w in weights]
         rec = _record(net, cfg, 0, Xtr, ytr, Xte, yte, 0.0, grad_norms, start)
@@ -152,7 +155,8 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
                 lr = learning_rate(step, steps, cfg.epochs, cfg.lr, cfg.schedule, cfg.warmup,
                                    cfg.step_size, cfg.gamma)
                 opt.lr = lr
-                batch_loss, dZ = _loss(cfg.loss, net.forward(Xtr[idx], train=True), ytr[idx])
+                batch_loss, dZ = _loss(cfg.loss, net.forward(Xtr[idx], train=True), ytr[idx],
+                                       net.arithmetic)
                 if not np.isfinite(batch_loss):
                     bad = True
                     break

@@ -49,7 +49,7 @@ def stream(net: Network, X: np.ndarray, y: np.ndarray, train: bool = True) -> di
     for block in net.blocks:
         h = block.forward(h, train)
         xs.append(h)
-    loss, dZ = softmax_cross_entropy(net.head.forward(h, train), y)
+    loss, dZ = softmax_cross_entropy(net.head.forward(h, train), y, net.arithmetic)
     g = net.head.backward(dZ)
     gs = [g]
     for block in reversed(net.blocks):
@@ -80,7 +80,7 @@ def decomposition(net: Network, X: np.ndarray, y: np.ndarray, train: bool = True
     h = net.stem.forward(X, train)
     for block in net.blocks:
         h = block.forward(h, train)
-    _, dZ = softmax_cross_entropy(net.head.forward(h, train), y)
+    _, dZ = softmax_cross_entropy(net.head.forward(h, train), y, net.arithmetic)
     # --8<-- [start:decomposition]
     top = net.head.backward(dZ)  # ∂L/∂x_L
     g = top

@@ -79,7 +79,7 @@ def _unrolled(net: Network, X: np.ndarray, train: bool) -> tuple[Network, np.nda
 
 
 def _loss_seed(net: Network, h: np.ndarray, y: np.ndarray, train: bool) -> np.ndarray:
-    _, dZ = softmax_cross_entropy(net.head.forward(h, train), y)
+    _, dZ = softmax_cross_entropy(net.head.forward(h, train), y, net.arithmetic)
     return net.head.backward(dZ)  # ∂L/∂x_n
 
 
