@@ -40,13 +40,15 @@ def _fmt(v) -> str:
 
 
 def fields_table() -> str:
-    """Every config field of simcore.api: what it accepts and its defaults per task."""
+    """Every config field of simcore.api: what it accepts and its defaults per task, then the
+    notes of the fields that have one (``api.NOTES``)."""
     tasks = list(api.TASKS)
     rows = ["| field | allowed | " + " | ".join(f"`{t}` default" for t in tasks) + " |",
             "|---|---|" + "---|" * len(tasks)]
     for field, (kind, allowed) in api.FIELDS.items():
         defaults = " | ".join(_fmt(api.TASKS[t][1].get(field)) for t in tasks)
         rows.append(f"| `{field}` | {api.describe(kind, allowed)} | {defaults} |")
+    rows += [""] + [f"- `{field}`: {note}." for field, note in api.NOTES.items()]
     return "\n".join(rows)
 
 
