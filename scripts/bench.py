@@ -18,20 +18,24 @@ initial weights:
 with BN momentum 0.1 and eps 1e-5 on both sides; neither side computes the gradient with
 respect to the input data. Before timing, the script checks that one step of both gives the same
 loss (to 1e-10 relative in float64) and the same updated weights (to 1e-8), so the two sides do
-identical work. Timing: a warm-up first; then ``--reps`` repetitions in which each side (simcore;
-torch on one thread; torch on two threads; simcore with BLAS) runs ``--steps`` steps from the
-same saved starting state, the sides interleaved in a rotating order so that a change in the
-machine's load hits all of them alike; reported are medians over the repetitions, in
-milliseconds per step (wall clock). Results and their reading: docs/benchmark.md.
+identical work; the same check is made of simcore in native arithmetic. Timing: a warm-up first;
+then ``--reps`` repetitions in which each side (simcore; torch on one thread; torch on two
+threads; simcore in native arithmetic) runs ``--steps`` steps from the same saved starting
+state, the sides interleaved in a rotating order so that a change in the machine's load hits
+all of them alike; reported are medians over the repetitions, in milliseconds per step (wall
+clock), and the ratios of both simcore columns to torch on one thread. Results and their
+reading: docs/benchmark.md.
 
 Threads: OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and MKL_NUM_THREADS are set to 1 before NumPy
-or torch is imported, and torch.set_num_threads(1) for the main torch column (simcore's matmul
-does not use BLAS anyway; see simcore/portable.py). The "torch, 2 threads" column is the same
-torch run with torch.set_num_threads(2).
+or torch is imported, and torch.set_num_threads(1) for the main torch column (simcore's portable
+matmul does not use BLAS anyway; see simcore/portable.py). The "torch, 2 threads" column is the
+same torch run with torch.set_num_threads(2).
 
-The column "simcore, BLAS @" is simcore with its portable matmul swapped for NumPy's ``@``
-(OpenBLAS, one thread): what the bit-for-bit portability of simcore's matmul costs. Those
-numbers are not the same bits natively and in the browser, which is why simcore does not use it.
+The column "simcore, native" is simcore built with ``arithmetic="native"`` (see
+simcore/arithmetic.py): NumPy's BLAS ``@`` (OpenBLAS, one thread) and NumPy's exp/log/tanh in
+place of the portable functions. It is the opt-in mode for speed: its last bits depend on the
+machine, so the site (whose promise is the same numbers natively and in the browser) never
+uses it. The difference between the two simcore columns is what bit-for-bit portability costs.
 
 torch is never a dependency of simcore: it is imported only here, lazily. Make a separate venv:
 
@@ -65,7 +69,6 @@ sys.path.insert(0, str(ROOT))  # time this working tree's simcore
 import numpy as np  # noqa: E402
 
 from simcore import data as _data  # noqa: E402
-from simcore import layers as _layers  # noqa: E402
 from simcore.blocks import PlainBlock, ResidualBlock  # noqa: E402
 from simcore.layers import Activation, BatchNorm, Dense, Sequential  # noqa: E402
 from simcore.losses import softmax_cross_entropy  # noqa: E402
@@ -106,9 +109,11 @@ def batches(n_batches: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
 
 # ---------------------------------------------------------------------------------- simcore
 class SimcoreSide:
-    def __init__(self, kind: str, depth: int, dtype: str, Xs, ys) -> None:
+    def __init__(self, kind: str, depth: int, dtype: str, Xs, ys,
+                 arithmetic: str = "portable") -> None:
         self.net = Network(NetConfig(kind=kind, depth=depth, width=WIDTH, d_in=2, n_classes=2,
-                                     layout="post", norm=True, seed=0, dtype=dtype))
+                                     layout="post", norm=True, seed=0, dtype=dtype,
+                                     arithmetic=arithmetic))
         self.Xs = [X.astype(dtype) for X in Xs]
         self.ys = ys
         self.leaves = self.net.leaves()
@@ -132,21 +137,10 @@ class SimcoreSide:
     def step(self) -> float:
         X, y = self.Xs[self.i % len(self.Xs)], self.ys[self.i % len(self.ys)]
         self.i += 1
-        loss, dZ = softmax_cross_entropy(self.net.forward(X, train=True), y)
+        loss, dZ = softmax_cross_entropy(self.net.forward(X, train=True), y, self.net.arithmetic)
         self.net.backward(dZ, input_grad=False)  # as training does (torch: X needs no grad)
         self.opt.step(self.net)
         return loss
-
-
-@contextlib.contextmanager
-def blas_matmul():
-    """simcore with NumPy's BLAS ``@`` in place of the portable matmul (for comparison only)."""
-    saved = _layers.matmul
-    _layers.matmul = np.matmul
-    try:
-        yield
-    finally:
-        _layers.matmul = saved
 
 
 # ------------------------------------------------------------------------------------ torch
@@ -233,20 +227,18 @@ class TorchSide:
 class Timed:
     """One side's timing: ``run(steps)`` from the saved start, in seconds per step."""
 
-    def __init__(self, name: str, side, torch=None, threads: int = 1, blas: bool = False) -> None:
-        self.name, self.side, self.torch, self.threads, self.blas = name, side, torch, threads, blas
+    def __init__(self, name: str, side, torch=None, threads: int = 1) -> None:
+        self.name, self.side, self.torch, self.threads = name, side, torch, threads
         self.samples: list[float] = []
 
     def run(self, steps: int) -> float:
         self.side.reset()
         if self.torch is not None:
             self.torch.set_num_threads(self.threads)
-        ctx = blas_matmul() if self.blas else contextlib.nullcontext()
-        with ctx:
-            t = time.perf_counter()
-            for _ in range(steps):
-                self.side.step()
-            dt = (time.perf_counter() - t) / steps
+        t = time.perf_counter()
+        for _ in range(steps):
+            self.side.step()
+        dt = (time.perf_counter() - t) / steps
         if self.torch is not None:
             self.torch.set_num_threads(1)
         return dt
@@ -290,23 +282,26 @@ def check_identical_work(sim: SimcoreSide, tch: TorchSide, dtype: str) -> tuple[
 
 def bench_case(kind, depth, dtype, args, torch, Xs, ys) -> dict:
     sim = SimcoreSide(kind, depth, dtype, Xs, ys)
+    native = None if args.no_native else SimcoreSide(kind, depth, dtype, Xs, ys, "native")
     sides = [Timed("simcore", sim)]
-    rel = None
+    rel = rel_native = None
     if torch is not None:
         tch = TorchSide(sim, dtype, torch)
         rel = check_identical_work(sim, tch, dtype)
+        if native is not None:
+            rel_native = check_identical_work(native, tch, dtype)
         sides += [Timed("torch", tch, torch, threads=1)]
         if not args.no_two_threads:
             sides += [Timed("torch2", tch, torch, threads=2)]
-    if not args.no_blas:
-        sides += [Timed("blas", sim, blas=True)]
+    if native is not None:
+        sides += [Timed("native", native)]
     for s in sides:  # warm-up
         s.run(max(2, args.steps // 2))
     for rep in range(args.reps):
         k = rep % len(sides)
         for s in sides[k:] + sides[:k]:  # rotate the order: no side is always first
             s.sample(args.steps)
-    out = {"case": f"{kind} {depth}, {dtype}", "rel": rel}
+    out = {"case": f"{kind} {depth}, {dtype}", "rel": rel, "rel_native": rel_native}
     out.update({s.name: s.ms for s in sides})
     return out
 
@@ -353,14 +348,18 @@ def table(rows: list[dict], torch) -> str:
         cols += [("torch", "torch ms/step"), ("ratio", "ratio simcore/torch")]
         if "torch2" in rows[0]:
             cols += [("torch2", "torch, 2 threads")]
-    if "blas" in rows[0]:
-        cols += [("blas", "simcore, BLAS @")]
+    if "native" in rows[0]:
+        cols += [("native", "simcore, native ms/step")]
+        if torch is not None:
+            cols += [("ratio_native", "ratio native/torch")]
     lines = ["| case | " + " | ".join(h for _, h in cols) + " |",
              "|---|" + "---:|" * len(cols)]
     for r in rows:
         if torch is not None:
             r["ratio"] = r["simcore"] / r["torch"]
-        cells = [f"{r[k]:.2f}×" if k == "ratio" else f"{r[k]:.2f}" for k, _ in cols]
+            if "native" in r:
+                r["ratio_native"] = r["native"] / r["torch"]
+        cells = [f"{r[k]:.2f}×" if k.startswith("ratio") else f"{r[k]:.2f}" for k, _ in cols]
         lines.append(f"| {r['case']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -373,7 +372,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=10, help="steps per repetition (default 10)")
     ap.add_argument("--cases", default="all", help="e.g. 'plain:8,residual:56' (default all)")
     ap.add_argument("--dtypes", default=",".join(DTYPES))
-    ap.add_argument("--no-blas", action="store_true", help="skip the 'simcore, BLAS @' column")
+    ap.add_argument("--no-native", action="store_true",
+                    help="skip the 'simcore, native' column (simcore in native arithmetic)")
     ap.add_argument("--no-two-threads", action="store_true", help="skip the 2-thread torch column")
     args = ap.parse_args()
     if args.quick:
@@ -395,12 +395,21 @@ def main() -> None:
             rows.append(bench_case(kind, depth, dtype, args, torch, Xs, ys))
             r = rows[-1]
             extra = "" if r["rel"] is None else \
-                f"  (one step: loss agrees to {r['rel'][0]:.0e}, weights to {r['rel'][1]:.0e})"
+                f"  (one step: loss agrees to {r['rel'][0]:.0e}, weights to {r['rel'][1]:.0e}"
+            if r["rel_native"] is not None:
+                extra += f"; native: {r['rel_native'][0]:.0e}, {r['rel_native'][1]:.0e}"
+            extra += ")" if extra else ""
             print(f"  {r['case']}: simcore {r['simcore']:.2f} ms" +
-                  (f", torch {r['torch']:.2f} ms" if torch is not None else "") + extra, flush=True)
+                  (f", torch {r['torch']:.2f} ms" if torch is not None else "") +
+                  (f", native {r['native']:.2f} ms" if "native" in r else "") + extra, flush=True)
     print()
     print(table(rows, torch))
-    if not args.no_blas:
+    if torch is not None and "native" in rows[0]:
+        ratios = [r["ratio_native"] for r in rows]
+        print(f"\nsimcore native / torch (1 thread): {min(ratios):.2f}–{max(ratios):.2f}×; "
+              f"portable / torch: {min(r['ratio'] for r in rows):.2f}–"
+              f"{max(r['ratio'] for r in rows):.2f}× (target: at most 0.7×)")
+    if not args.no_native:
         print("\nOne hidden layer's three products (best of 7), portable matmul vs BLAS:\n")
         print(matmul_table(args.dtypes.split(",")))
 
