@@ -110,6 +110,19 @@ def test_native_first_step_agrees_with_portable(rng, case, dtype, tol):
         assert ok, f"d{k}: relative difference {err:.1e}"
 
 
+def test_native_first_step_agrees_through_56_plain_layers(rng):
+    """The deepest plain net amplifies the last-bit differences, still far below 1e-9."""
+    X, y = rng.normal(size=(128, 2)), rng.integers(0, 2, size=128)
+    case = {"kind": "plain", "depth": 56}
+    loss_p, grads_p = first_step(case, X, y)
+    loss_n, grads_n = first_step({**case, "arithmetic": "native"}, X, y)
+    assert abs(loss_n - loss_p) <= 1e-9 * abs(loss_p), (loss_p, loss_n)
+    scale = max(float(np.abs(g).max()) for g in grads_p.values())
+    for k in grads_p:
+        ok, err = close(grads_n[k], grads_p[k], 1e-9, atol=1e-9 * scale)
+        assert ok, f"d{k}: relative difference {err:.1e}"
+
+
 def test_native_short_run_of_a_shallow_net_tracks_portable():
     base = dict(n=200, epochs=3, depth=4, width=16, batch_size=32, kind="plain")
     portable_run = api.train(base)["history"]
