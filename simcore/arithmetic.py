@@ -37,6 +37,12 @@ class Arithmetic:
     tanh: Callable
     sigmoid: Callable
 
+    def __copy__(self) -> "Arithmetic":  # a record of functions: copies share it
+        return self
+
+    def __deepcopy__(self, memo) -> "Arithmetic":  # (copy.deepcopy of a network keeps it)
+        return self
+
 
 def _native_matmul(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``A @ B`` by NumPy (BLAS); into ``out`` under the same rule as :func:`portable.matmul`

@@ -67,6 +67,17 @@ def test_every_layer_holds_the_nets_arithmetic(case):
         assert net.arithmetic is expected
 
 
+def test_a_copied_network_keeps_its_arithmetic():
+    import copy
+    import pickle
+    net = Network(NetConfig(kind="highway", depth=4, arithmetic="native"))
+    for twin in (copy.deepcopy(net), pickle.loads(pickle.dumps(net))):
+        assert twin.arithmetic.name == "native"
+        assert {layer.arithmetic.name for layer in layers_of(twin)
+                if hasattr(layer, "arithmetic")} == {"native"}
+    assert copy.deepcopy(net).arithmetic is NATIVE
+
+
 def test_native_dense_is_numpys_matmul(rng):
     """Native means NumPy's own ``@``: the same bits as ``X @ W + b`` (BLAS, natively)."""
     layer = Dense(32, 16, rng, arithmetic=NATIVE)
