@@ -1,3 +1,4 @@
+import json
 import sys
 from pathlib import Path
 
@@ -13,6 +14,9 @@ def rng():
 
 
 # --- the Reliability page's counts (tests/tally.py) ---------------------------------------
+# Tests count into a Tally; when the session ends, the counts of the tests that passed are
+# written. Under pytest-xdist each worker hands its tallies and collected test ids to the
+# controller (workeroutput), which alone sees every report and writes the file.
 
 from tally import Tally, write as _write_tally  # noqa: E402
 
@@ -39,6 +43,25 @@ def pytest_runtest_logreport(report):
         _passed.discard(report.nodeid)
 
 
+def pytest_testnodedown(node, error):  # controller, once per finished xdist worker
+    out = getattr(node, "workeroutput", {}).get("tally")
+    if out:
+        data = json.loads(out)
+        _collected.update(data["collected"])
+        for nodeid, counts in data["tallies"].items():
+            t = _tallies.setdefault(nodeid, Tally())
+            for category, what, n in counts["counts"]:
+                t.count(category, what, n)
+            t.notes.extend(counts["notes"])
+
+
 def pytest_sessionfinish(session, exitstatus):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller writes
+        workeroutput["tally"] = json.dumps({
+            "collected": sorted(_collected),
+            "tallies": {i: {"counts": [[c, w, n] for (c, w), n in t.counts.items()], "notes": t.notes}
+                        for i, t in _tallies.items()}})
+        return
     kept = {nodeid: t for nodeid, t in _tallies.items() if nodeid in _passed}
     _write_tally(kept, _collected)

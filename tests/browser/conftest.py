@@ -29,15 +29,32 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site-self")
+def _build_self_site(out: Path) -> None:
     mkdocs = Path(sys.executable).parent / "mkdocs"
     env = {**os.environ, "PYODIDE_MODE": "self", "NO_MKDOCS_2_WARNING": "1"}
     run = subprocess.run([str(mkdocs), "build", "--strict", "--site-dir", str(out)], cwd=ROOT,
                          env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-3000:]
     assert (out / "assets" / "pyodide" / "pyodide.asm.wasm").exists()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The site built in self mode, once per test run: under pytest-xdist the first worker to
+    get here builds it into the run's shared temporary folder, the others wait and reuse it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        out = tmp_path_factory.mktemp("site-self")
+        _build_self_site(out)
+        return out
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp().parent
+    out, done = shared / "site-self", shared / "site-self.built"
+    with open(shared / "site-self.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            _build_self_site(out)
+            done.touch()
     return out
 
 
