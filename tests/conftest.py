@@ -43,6 +43,7 @@ def pytest_runtest_logreport(report):
         _passed.discard(report.nodeid)
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: only called when xdist runs
 def pytest_testnodedown(node, error):  # controller, once per finished xdist worker
     out = getattr(node, "workeroutput", {}).get("tally")
     if out:
@@ -64,4 +65,7 @@ def pytest_sessionfinish(session, exitstatus):
                         for i, t in _tallies.items()}})
         return
     kept = {nodeid: t for nodeid, t in _tallies.items() if nodeid in _passed}
-    _write_tally(kept, _collected)
+    opt = session.config.option
+    whole = not session.config.args or [Path(a).resolve() for a in session.config.args] == [Path(__file__).parent]
+    whole = whole and not opt.keyword and not opt.markexpr and not getattr(opt, "lf", False)
+    _write_tally(kept, _collected if whole else None)

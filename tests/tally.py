@@ -42,22 +42,21 @@ class Tally:
         self.notes.append(text)
 
 
-def merge(record: dict, results: dict[str, dict], collected: set[str]) -> dict:
-    """``record`` (the file's ``tests``) with ``results`` (this session's passing tests) put in,
-    and entries of tests that were collected in neither this session nor exist anymore dropped:
-    an entry survives when its test ran now, or its file was not part of this session and still
-    exists."""
-    files_now = {nodeid.split("::")[0] for nodeid in collected}
+def merge(record: dict, results: dict[str, dict], collected: set[str] | None) -> dict:
+    """``record`` (the file's ``tests``) with ``results`` (this session's passing tests) put in.
+    ``collected``: every test id of a whole-suite run, whose record then drops the tests it did
+    not collect (renamed or removed ones); ``None`` for a partial run (``-k``, a file, a test),
+    which drops only entries whose test file is gone."""
     out = {}
     for nodeid, entry in record.items():
-        path = nodeid.split("::")[0]
-        if nodeid in collected or (path not in files_now and (ROOT / path).exists()):
+        exists = (ROOT / nodeid.split("::")[0]).exists()
+        if exists and (collected is None or nodeid in collected):
             out[nodeid] = entry
     out.update(results)
     return dict(sorted(out.items()))
 
 
-def write(results: dict[str, Tally], collected: set[str]) -> None:
+def write(results: dict[str, Tally], collected: set[str] | None) -> None:
     if not results and not RECORD.exists():
         return
     old = json.loads(RECORD.read_text()) if RECORD.exists() else {"tests": {}}

@@ -12,13 +12,19 @@ import tally
 
 def test_merge_keeps_unrun_replaces_run_and_drops_vanished():
     old = {"tests/test_api.py::test_a": {"counts": [["C", "x", 1]]},        # ran now: replaced
-           "tests/test_api.py::test_gone": {"counts": [["C", "x", 5]]},     # its file ran, it did not
-           "tests/test_cli.py::test_b": {"counts": [["C", "y", 2]]},        # not run now, file exists
+           "tests/test_api.py::test_gone": {"counts": [["C", "x", 5]]},     # not collected
+           "tests/test_cli.py::test_b": {"counts": [["C", "y", 2]]},        # not collected
            "tests/test_nowhere.py::test_c": {"counts": [["C", "z", 3]]}}    # file deleted
     new = {"tests/test_api.py::test_a": {"counts": [["C", "x", 7]]}}
-    merged = tally.merge(old, new, collected={"tests/test_api.py::test_a"})
-    assert merged == {"tests/test_api.py::test_a": {"counts": [["C", "x", 7]]},
-                      "tests/test_cli.py::test_b": {"counts": [["C", "y", 2]]}}
+    # a partial run (a file, a test, -k) keeps what it did not run
+    assert tally.merge(old, new, collected=None) == {
+        "tests/test_api.py::test_a": {"counts": [["C", "x", 7]]},
+        "tests/test_api.py::test_gone": {"counts": [["C", "x", 5]]},
+        "tests/test_cli.py::test_b": {"counts": [["C", "y", 2]]}}
+    # a whole-suite run drops what it did not collect
+    whole = tally.merge(old, new, collected={"tests/test_api.py::test_a", "tests/test_cli.py::test_b"})
+    assert whole == {"tests/test_api.py::test_a": {"counts": [["C", "x", 7]]},
+                     "tests/test_cli.py::test_b": {"counts": [["C", "y", 2]]}}
 
 
 def test_summary_adds_counts_across_tests():
