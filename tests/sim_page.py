@@ -83,3 +83,11 @@ def widget_config(page, root: str) -> dict:
 def chart_labels(page, root: str) -> list[str]:
     return page.eval_on_selector_all(f"{root} svg.sim-chart",
                                      "(svgs) => svgs.map((s) => s.getAttribute('aria-label'))")
+
+
+def record_determinism(tally, page, root: str) -> None:
+    """Count, for the Reliability page, one widget whose default run was just checked equal to
+    native simcore, and the readout numbers it shows."""
+    n = page.evaluate("(root) => document.querySelector(root).querySelectorAll('[data-key][data-value]').length", root)
+    tally.count("Determinism", "widgets whose default run equals native simcore (relative 1e-9)")
+    tally.count("Determinism", "readout numbers shown by those runs", n)

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from sim_page import record_determinism
 
 from simcore import api
 from simcore.blocks import ResidualBlock
@@ -118,7 +119,7 @@ def test_page_layer_lists_equal_simcore_nets(probe, base_url):
     probe.assert_clean()
 
 
-def test_default_run_redraws_the_static_figure_exactly(probe, base_url):
+def test_default_run_redraws_the_static_figure_exactly(probe, base_url, tally):
     page = probe.page
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
@@ -144,6 +145,7 @@ def test_default_run_redraws_the_static_figure_exactly(probe, base_url):
         assert diagram_html(page) == parsed, cfg
     assert not any("pyodide" in url for url in requests), "the diagram must not load the Python runtime"
     probe.assert_clean()
+    record_determinism(tally, page, ROOT)
 
 
 def test_url_hash_round_trips_and_controls_redraw(probe, base_url):

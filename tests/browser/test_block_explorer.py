@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
+from sim_page import record_determinism
+
 from simcore import api
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
@@ -64,7 +66,7 @@ def test_static_figure_is_native_simcore_without_javascript(browser, base_url):
     context.close()
 
 
-def test_default_run_equals_native_simcore(probe, base_url):
+def test_default_run_equals_native_simcore(probe, base_url, tally):
     page = probe.page
     page.goto(f"{base_url}/lab/block-explorer/")
     page.wait_for_selector(f"{ROOT} form")
@@ -88,6 +90,7 @@ def test_default_run_equals_native_simcore(probe, base_url):
             }""", [MODULE, cfg, res["structure"], python_svg])
             assert same, (kind, layout)
     probe.assert_clean()
+    record_determinism(tally, page, ROOT)
 
 
 def test_url_hash_round_trips(probe, base_url):

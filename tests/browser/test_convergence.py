@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from sim_page import assert_same_geometry, figure_geometry, widget_config
+from sim_page import record_determinism, assert_same_geometry, figure_geometry, widget_config
 
 from simcore import api
 
@@ -65,7 +65,7 @@ def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, bas
     context.close()
 
 
-def test_default_run_equals_native_simcore(probe, base_url):
+def test_default_run_equals_native_simcore(probe, base_url, tally):
     page = probe.page
     page.goto(f"{base_url}{PAGE}")
     page.wait_for_selector(f"{ROOT} form")
@@ -84,6 +84,7 @@ def test_default_run_equals_native_simcore(probe, base_url):
     assert page.locator(f"{ROOT} svg.sim-chart").count() == 2
     assert page.inner_text(f"{ROOT} .sim-status").startswith("Done")
     probe.assert_clean()
+    record_determinism(tally, page, ROOT)
 
 
 def test_url_hash_round_trips(probe, base_url):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
+from sim_page import record_determinism
+
 from simcore import api
 
 ROOT = '[data-sim="degradation"]'
@@ -65,7 +67,7 @@ def test_static_figure_is_the_quick_preset_computed_natively(browser, base_url):
     context.close()
 
 
-def test_default_run_equals_native_simcore(probe, base_url):
+def test_default_run_equals_native_simcore(probe, base_url, tally):
     page = probe.page
     page.goto(f"{base_url}{PAGE}")
     page.click(f"{ROOT} [data-action=run]")
@@ -77,6 +79,7 @@ def test_default_run_equals_native_simcore(probe, base_url):
     assert page.locator(f"{ROOT} svg.sim-chart").count() == 2
     assert page.inner_text(f"{ROOT} .sim-status").startswith("Done: 3 depths")
     probe.assert_clean()
+    record_determinism(tally, page, ROOT)
 
 
 def test_url_hash_round_trips_with_progress_and_time_estimate(probe, base_url):

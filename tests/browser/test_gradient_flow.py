@@ -7,6 +7,8 @@ import json
 import math
 from urllib.parse import urlencode
 
+from sim_page import record_determinism
+
 from simcore import api
 
 ROOT = '[data-sim="gradient-flow"]'
@@ -89,7 +91,7 @@ def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, bas
     context.close()
 
 
-def test_default_run_equals_native_and_the_animation_steps(probe, base_url):
+def test_default_run_equals_native_and_the_animation_steps(probe, base_url, tally):
     page = probe.page
     page.goto(f"{base_url}{PAGE}")
     page.wait_for_selector(f"{ROOT} [data-anim=play]")
@@ -132,6 +134,7 @@ def test_default_run_equals_native_and_the_animation_steps(probe, base_url):
     assert frame_index(page) == len(epochs) - 1
     assert_frame(shown(page), results[epochs[-1]], epochs[-1])
     probe.assert_clean()
+    record_determinism(tally, page, ROOT)
 
 
 def test_url_hash_round_trips(probe, base_url):

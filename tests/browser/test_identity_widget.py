@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from sim_page import (assert_equal_numbers, assert_same_geometry, chart_labels, figure_geometry,
+from sim_page import (record_determinism, assert_equal_numbers, assert_same_geometry, chart_labels, figure_geometry,
                       shown_numbers, wait_done, widget_config)
 
 from simcore import api
@@ -45,7 +45,7 @@ def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, bas
     context.close()
 
 
-def test_default_run_equals_native_simcore_and_the_static_figure(probe, base_url):
+def test_default_run_equals_native_simcore_and_the_static_figure(probe, base_url, tally):
     page = probe.page
     page.goto(base_url + URL)
     page.wait_for_selector(f"{ROOT} form")
@@ -59,6 +59,7 @@ def test_default_run_equals_native_simcore_and_the_static_figure(probe, base_url
     assert_same_geometry(figure_geometry(page, ROOT), static)
     assert page.inner_text(f"{ROOT} .sim-status").startswith("Done: plain ")
     probe.assert_clean()
+    record_determinism(tally, page, ROOT)
 
 
 def test_url_hash_round_trips(probe, base_url):

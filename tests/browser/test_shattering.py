@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from sim_page import (assert_equal_numbers, assert_same_geometry, chart_labels, figure_geometry, shown_numbers,
+from sim_page import (record_determinism, assert_equal_numbers, assert_same_geometry, chart_labels, figure_geometry, shown_numbers,
                       wait_done, widget_config)
 
 from simcore import api
@@ -42,7 +42,7 @@ def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, bas
     context.close()
 
 
-def test_default_run_equals_native_simcore_and_the_view_switches(probe, base_url):
+def test_default_run_equals_native_simcore_and_the_view_switches(probe, base_url, tally):
     page = probe.page
     page.goto(base_url + URL)
     page.wait_for_selector(f"{ROOT} form")
@@ -77,6 +77,7 @@ def test_default_run_equals_native_simcore_and_the_view_switches(probe, base_url
     d = page.get_attribute(f"{ROOT} .sim-panel:nth-child(2) path.sim-line.sim-residual", "d")
     assert d.count("L") + d.count("M") == sum(v is not None for v in res["no_bn"]["residual"][1]["gradients"])
     probe.assert_clean()
+    record_determinism(tally, page, ROOT)
 
 
 def test_url_hash_round_trips_and_stop_works_mid_run(probe, base_url):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
-from sim_page import assert_equal_numbers, shown_numbers, widget_config
+from sim_page import record_determinism, assert_equal_numbers, shown_numbers, widget_config
 
 from simcore import api
 
@@ -39,7 +39,7 @@ def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, bas
     context.close()
 
 
-def test_default_run_equals_native_simcore(probe, base_url):
+def test_default_run_equals_native_simcore(probe, base_url, tally):
     page = probe.page
     page.goto(f"{base_url}/trainer/")
     page.click(f"{ROOT} [data-action=run]")
@@ -51,6 +51,7 @@ def test_default_run_equals_native_simcore(probe, base_url):
     assert_finals(shown, native_finals(cfg))
     assert page.locator(f"{ROOT} svg.sim-chart").count() == 4
     probe.assert_clean()
+    record_determinism(tally, page, ROOT)
 
 
 def test_pause_and_stop_mid_run(probe, base_url):

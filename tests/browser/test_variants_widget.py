@@ -8,6 +8,7 @@ import math
 from urllib.parse import urlencode
 
 import pytest
+from sim_page import record_determinism
 
 from simcore import api
 
@@ -96,7 +97,7 @@ def test_static_figure_is_native_simcore_without_javascript(browser, base_url):
     context.close()
 
 
-def test_default_run_equals_native_simcore(probe, base_url):
+def test_default_run_equals_native_simcore(probe, base_url, tally):
     page = probe.page
     page.goto(f"{base_url}/lab/variants/")
     page.click(f"{ROOT} [data-action=run]")
@@ -109,6 +110,7 @@ def test_default_run_equals_native_simcore(probe, base_url):
     page.keyboard.press("Enter")
     assert page.locator(f'{ROOT} details[data-stage="layer3"]').get_attribute("open") == ""
     probe.assert_clean()
+    record_determinism(tally, page, ROOT)
 
 
 def test_url_hash_round_trips(probe, base_url):
