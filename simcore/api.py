@@ -132,7 +132,9 @@ def validate_field(field: str, value):
             raise _bad(field, value, kind, allowed, "wrong type")
         return value
     if kind == "ints":
-        if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= MAX_DEPTHS:
+        if not isinstance(value, (list, tuple)):
+            raise _bad(field, value, kind, allowed, "wrong type")
+        if not 1 <= len(value) <= MAX_DEPTHS:
             raise _bad(field, value, kind, allowed, f"need a list of 1 to {MAX_DEPTHS} values")
         out = [_check_number(field, v, kind, allowed) for v in value]
         if any(b <= a for a, b in zip(out, out[1:])):
