@@ -7,7 +7,7 @@ One page load per page, and the pages together hold every kind (PAGES). For each
   numbers, malformed lists): each gives its message next to that control and only there,
   the control is marked ``aria-invalid``, Run does not start (``data-state`` never leaves
   ``static``, as a recorder installed before the page's scripts shows) and the handler
-  answers within 100 ms. Most go in through the DOM in one call (set the value, fire
+  answers at once (median under 20 ms; the Reliability page notes the figures). Most go in through the DOM in one call (set the value, fire
   ``input``/``change``, press Run); a few per widget are typed and pasted with Playwright's
   keyboard and ``fill``, and submitted with Enter or a click.
 * the URL hash gets ``hash_cases`` (see widget.js for the contract): values too long, given
@@ -215,6 +215,7 @@ def test_hostile_controls_and_links_on(url, probe, base_url, tally):
     tally.count("Hostile input", "URL-hash inputs")
     page.evaluate(SETTLE)
     handler_ms: list[float] = []  # Run pressed with a bad value: until the message is there
+    payloads = 2  # script payloads tried: two in the first load's hash so far
 
     for wid, small in widgets.items():
         root = f"#{wid}[data-sim]"
@@ -275,15 +276,15 @@ def test_hostile_controls_and_links_on(url, probe, base_url, tally):
             assert got["state"] == "static" and got["ms"] < 5000, (where, got["state"], got["ms"])
         tally.count("Hostile input", "URL-hash inputs", len(results))
         # another widget's link leaves this one alone; a valid link is applied as ever
-        page.evaluate("(h) => { location.hash = h; }", f"#not-{wid}?{texts[0]}=abc")
-        assert page.inner_text(f"#{wid}-{texts[0]}-error") == ""
-        valid = f"#{wid}?{texts[0]}={small.get(texts[0], defaults[texts[0]])}"
-        page.evaluate("(h) => { location.hash = h; }", valid)
-        page.wait_for_function("([sel, f, v]) => document.querySelector(sel).value === v",
-                               arg=[f"{root} [name={texts[0]}]", texts[0],
-                                    str(small.get(texts[0], defaults[texts[0]]))])
-        assert page.locator(f"{root} .sim-error:not(:empty)").count() == 0
+        other, valid = page.evaluate(HASH_CASES, [root, [
+            f"#not-{wid}?{texts[0]}=abc",
+            f"#{wid}?{texts[0]}={small.get(texts[0], defaults[texts[0]])}"]])
+        assert (other["errors"], other["values"]) == (results[-1]["errors"], results[-1]["values"])
+        assert valid["errors"] == {}, valid["errors"]
+        assert valid["values"] == {**baseline, texts[0]: str(small.get(texts[0], defaults[texts[0]]))}
         tally.count("Hostile input", "URL-hash inputs", 2)
+        payloads += sum("pwned" in v for _, v in cases) + 1  # the typed <img onerror>
+        payloads += sum("pwned" in h for h, _, _ in hash_cases(wid, fields, defaults))
 
     handler_ms.sort()
     assert handler_ms[len(handler_ms) // 2] < 20, handler_ms[len(handler_ms) // 2]
@@ -292,11 +293,12 @@ def test_hostile_controls_and_links_on(url, probe, base_url, tally):
 
     # nothing ran: no payload executed, no element carrying one was added, no widget started
     recorded = page.evaluate("() => ({pwned: window.__pwned, ...window.__hostile})")
-    assert recorded["pwned"] is None, recorded
-    assert recorded["injected"] == [], recorded["injected"]
+    executed = (recorded["pwned"] is not None) + len(recorded["injected"]) \
+        + page.locator("img[src='x'], [onerror], [onload]").count()
+    tally.count("Hostile input", "script payloads tried", payloads)
+    tally.count("Hostile input", "script payloads executed", executed)
+    assert executed == 0, recorded
     assert recorded["states"] == [], recorded["states"]
-    assert page.locator("img[src='x'], [onerror], [onload], svg[onload]").count() == 0
-    tally.count("Hostile input", "script payloads executed", 0)
 
     # a valid value afterwards runs normally: type the small settings, Run, done
     for wid, small in widgets.items():
