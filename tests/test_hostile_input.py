@@ -12,6 +12,7 @@ traceback. (The browser's controls and links are in tests/browser/test_hostile_w
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -44,6 +45,12 @@ API = [
     ("train", "{depth: 8", "config", "'{depth: 8'", "an object of fields"),          # malformed
     ("degradation", LONG, "config", "(100000 characters)", "an object of fields"),
     ("variants", 42, "config", "42", "an object of fields"),
+    # --- configs as the browser worker gets them: parsed from JSON text (which allows NaN)
+    ("train", json.loads('{"lr": NaN}'), "lr", "nan", "a number in [1e-06, 10.0]"),
+    ("train", json.loads('{"depth": 1e400}'), "depth", "inf", "an integer in [3, 128]"),
+    ("train", json.loads('{"n": 1' + "0" * 400 + '}'), "n", "<an integer of about", "[20, 5000]"),
+    ("train", json.loads('{"kind": "\\u0000residual"}'), "kind", "'\\x00residual'", "one of plain"),
+    ("train", json.loads('{"depth": [], "width": {}}'), "depth", "[]", "an integer in [3, 128]"),
     # --- unknown field names
     ("train", {"colour": "red"}, "colour", "unknown field", "allowed fields are dataset, n"),
     ("train", {LONG: 1}, "'xxxx", "(100000 characters): unknown field", "allowed fields are"),
