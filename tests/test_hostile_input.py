@@ -95,6 +95,8 @@ API = [
     ("train", {"activation": IMG}, "activation", "<img src=x onerror=", "one of relu"),
     ("train", {"optimizer": ["adam"]}, "optimizer", "['adam']", "one of sgd"),
     ("train", {"init": 0}, "init", "0", "one of he_normal"),
+    ("train", {"arithmetic": "ｎａｔｉｖｅ"}, "arithmetic", "'ｎａｔｉｖｅ'", "one of portable, native"),
+    ("train", {"arithmetic": None}, "arithmetic", "None", "one of portable, native"),
     ("train", {"dataset": "digits", "n": 3000}, "n", "3000", "an integer in [20, 1797]"),
     ("train", {"depth": 9}, "depth", "9", "2 + 2·b"),
     # --- degradation: the list of depths
