@@ -11,42 +11,73 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import re
 import sys
 
 from . import api
+from .messages import shown
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
+
+
+# Numbers as written in ASCII decimal ("12", "-0.5", "1e-3"): not "１２" or "٣" (which int()
+# would read), "1_000", "0x10", "nan" or "inf".
+_INT = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_LONG = re.compile(r"\S{81,}")
 
 
 class _Usage(Exception):
     pass
 
 
+def _one_line(message: str) -> str:
+    """The message on one line (control characters escaped), each word of more than 80
+    characters cut to 60 with its length (argparse repeats the offending argument)."""
+    message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    return _LONG.sub(lambda m: f"{m.group()[:60]}… ({len(m.group())} characters)", message)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, no usage dump
-        raise _Usage(message)
+        raise _Usage(_one_line(message))
+
+
+def _number(text: str, integer: bool):
+    """An int for ASCII decimal digits, a float for other ASCII decimal numbers, else
+    ``ValueError`` with why."""
+    t = text.strip()
+    if integer and _INT.fullmatch(t):
+        if len(t.lstrip("+-")) > 100:  # far out of every range (and beyond int()'s 4300 digits)
+            raise ValueError("out of range")
+        return int(t)
+    if not _NUMBER.fullmatch(t):
+        raise ValueError("not a decimal number")
+    value = float(t)
+    if not math.isfinite(value):  # 1e999
+        raise ValueError("out of range")
+    return value
 
 
 def _parse_value(field: str, text: str):
     """Turn the option text into the JSON-like value ``api`` validates."""
     kind, _ = api.FIELDS[field]
     try:
-        if kind == "int":
-            return int(text) if text.strip().lstrip("+-").isdigit() else float(text)
-        if kind == "float":
-            return float(text)
+        if kind in ("int", "float"):
+            return _number(text, kind == "int")
         if kind == "ints":
-            return [int(t) if t.strip().lstrip("+-").isdigit() else float(t)
-                    for t in text.split(",")]
+            return [_number(t, True) for t in text.split(",")]
         if kind == "bool":
             low = text.lower()
             if low in _TRUE | _FALSE:
                 return low in _TRUE
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"{field}: {text!r} is not allowed; expected "
+            raise ValueError("")
+    except ValueError as exc:
+        why = f" ({exc})" if str(exc) else ""
+        raise ValueError(f"{field}: {shown(text)} is not allowed{why}; expected "
                          f"{api.describe(kind, api.FIELDS[field][1])}") from None
     return text
 
@@ -115,9 +146,10 @@ def _variants_main(args) -> int:
 
 def _parse_int(text: str, field: str):
     try:
-        return int(text) if text.strip().lstrip("+-").isdigit() else float(text)
-    except ValueError:
-        raise ValueError(f"{field}: {text!r} is not allowed; expected an integer") from None
+        return _number(text, True)
+    except ValueError as exc:
+        raise ValueError(f"{field}: {shown(text)} is not allowed ({exc}); "
+                         "expected an integer") from None
 
 
 def _print_epoch(rec: dict) -> None:
@@ -129,10 +161,16 @@ def _print_epoch(rec: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
     try:
+        if argv and not argv[0].startswith("-") and argv[0] not in api.TASKS:
+            raise _Usage(f"task: {shown(argv[0])} is not allowed; expected one of "
+                         f"{', '.join(api.TASKS)}")
         args = parser.parse_args(argv)
         if args.task is None:
             parser.print_help()
+            print(f"simcore: error: task: missing; expected one of {', '.join(api.TASKS)}",
+                  file=sys.stderr)
             return 2
         if args.task == "variants":
             return _variants_main(args)
@@ -151,10 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simcore: error: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:
-        field = str(exc).split(":", 1)[0]
+        field, _, rest = str(exc).partition(":")
         option = f"--{field.replace('_', '-')}" if field in api.FIELDS or field == "resolution" \
             else field
-        print(f"simcore: error: {option}: {str(exc).split(':', 1)[1].strip()}", file=sys.stderr)
+        print(_one_line(f"simcore: error: {option}: {rest.strip()}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

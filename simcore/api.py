@@ -22,6 +22,7 @@ from . import analysis as _analysis
 from . import variants as _variants
 from .init import SCHEMES
 from .layers import ACTIVATIONS
+from .messages import field_name, shown
 from .nets import ARITHMETICS, DTYPES, KINDS, NetConfig, check_depth
 from .optim import OPTIMIZERS, SCHEDULES
 from .train import TrainConfig
@@ -100,7 +101,8 @@ def describe(kind: str, allowed) -> str:
 
 def _bad(field: str, value, kind: str, allowed, why: str = "") -> ValueError:
     extra = f" ({why})" if why else ""
-    return ValueError(f"{field}: {value!r} is not allowed{extra}; expected {describe(kind, allowed)}")
+    return ValueError(f"{field}: {shown(value)} is not allowed{extra}; "
+                      f"expected {describe(kind, allowed)}")
 
 
 def _check_number(field: str, value, kind: str, allowed):
@@ -113,11 +115,9 @@ def _check_number(field: str, value, kind: str, allowed):
         if isinstance(value, float) and not value.is_integer():
             raise _bad(field, value, kind, allowed, "not an integer")
         value = int(value)
-    else:
-        value = float(value)
-    if not lo <= value <= hi:
+    if not lo <= value <= hi:  # before float(): float(10**400) would overflow
         raise _bad(field, value, kind, allowed, "out of range")
-    return value
+    return value if kind in ("int", "ints") else float(value)
 
 
 def validate_field(field: str, value):
@@ -132,7 +132,9 @@ def validate_field(field: str, value):
             raise _bad(field, value, kind, allowed, "wrong type")
         return value
     if kind == "ints":
-        if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= MAX_DEPTHS:
+        if not isinstance(value, (list, tuple)):
+            raise _bad(field, value, kind, allowed, "wrong type")
+        if not 1 <= len(value) <= MAX_DEPTHS:
             raise _bad(field, value, kind, allowed, f"need a list of 1 to {MAX_DEPTHS} values")
         out = [_check_number(field, v, kind, allowed) for v in value]
         if any(b <= a for a, b in zip(out, out[1:])):
@@ -141,15 +143,29 @@ def validate_field(field: str, value):
     return _check_number(field, value, kind, allowed)
 
 
+def _check_config(config, defaults: dict) -> dict:
+    """``config`` (None: ``{}``) if it is a dict of known fields, else ``ValueError`` naming
+    the first unknown field (in the order given)."""
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise ValueError(f"config: {shown(config)} is not allowed; expected an object of fields")
+    for key in config:
+        if not isinstance(key, str) or key not in defaults:
+            raise ValueError(f"{field_name(key)}: unknown field; allowed fields are "
+                             f"{', '.join(defaults)}")
+    return config
+
+
+def _check_task(task) -> str:
+    if not isinstance(task, str) or task not in TASKS:
+        raise ValueError(f"task: {shown(task)} is not allowed; expected one of {', '.join(TASKS)}")
+    return task
+
+
 def validate(config: dict | None, defaults: dict) -> dict:
     """Merge ``config`` over ``defaults`` and validate every field (and their combination)."""
-    if config is None:
-        config = {}
-    if not isinstance(config, dict):
-        raise ValueError(f"config: {config!r} is not allowed; expected an object of fields")
-    unknown = sorted(set(config) - set(defaults))
-    if unknown:
-        raise ValueError(f"{unknown[0]}: unknown field; allowed fields are {', '.join(defaults)}")
+    config = _check_config(config, defaults)
     cfg = {k: validate_field(k, config.get(k, v)) for k, v in defaults.items()}
     # cross-field rules, each applied only to tasks that have the fields involved
     if cfg.get("dataset") == "digits" and cfg.get("n", 0) > 1797:
@@ -246,13 +262,7 @@ def variants(config: dict | None = None) -> dict:
     ``{"name": one of simcore.variants.NAMES, "resolution": input side or None}`` (None: 224,
     or 32 for the CIFAR nets) → ``{"name", "resolution", "params", "macs", "layers"}``.
     """
-    if config is None:
-        config = {}
-    if not isinstance(config, dict):
-        raise ValueError(f"config: {config!r} is not allowed; expected an object of fields")
-    unknown = sorted(set(config) - set(VARIANTS_DEFAULTS))
-    if unknown:
-        raise ValueError(f"{unknown[0]}: unknown field; allowed fields are name, resolution")
+    config = _check_config(config, VARIANTS_DEFAULTS)
     cfg = {**VARIANTS_DEFAULTS, **config}
     return _variants.count(cfg["name"], cfg["resolution"])
 
@@ -263,13 +273,9 @@ HELP["variants"] = "exact parameters and MACs of ResNet, ResNeXt, WRN, DenseNet 
 
 def defaults(task: str) -> dict:
     """A copy of the default config of ``task`` (a key of :data:`TASKS`)."""
-    if task not in TASKS:
-        raise ValueError(f"task: {task!r} is not allowed; expected one of {', '.join(TASKS)}")
-    return dict(TASKS[task][1])
+    return dict(TASKS[_check_task(task)][1])
 
 
 def run(task: str, config: dict | None = None) -> dict:
     """Dispatch by name: the single door the browser worker knocks on."""
-    if task not in TASKS:
-        raise ValueError(f"task: {task!r} is not allowed; expected one of {', '.join(TASKS)}")
-    return TASKS[task][0](config)
+    return TASKS[_check_task(task)][0](config)

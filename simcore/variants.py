@@ -51,6 +51,8 @@ from __future__ import annotations
 
 import math
 
+from .messages import shown
+
 NAMES: tuple[str, ...] = (
     "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
     "resnext50_32x4d", "resnext101_32x8d", "wide_resnet50_2",
@@ -92,7 +94,7 @@ CIFAR_RESOLUTIONS = (8, 1024)       # allowed range for the CIFAR nets (default 
 
 def _check_name(name) -> str:
     if not isinstance(name, str) or name not in NAMES:
-        raise ValueError(f"name: {name!r} is not one of {', '.join(NAMES)}")
+        raise ValueError(f"name: {shown(name)} is not one of {', '.join(NAMES)}")
     return name
 
 
@@ -121,11 +123,11 @@ def _check_resolution(name: str, resolution) -> int:
     lo, hi = _resolution_range(name)
     expected = f"expected an integer in [{lo}, {hi}] for {name}"
     if isinstance(resolution, bool) or not isinstance(resolution, (int, float)):
-        raise ValueError(f"resolution: {resolution!r} is not allowed (wrong type); {expected}")
+        raise ValueError(f"resolution: {shown(resolution)} is not allowed (wrong type); {expected}")
     if isinstance(resolution, float) and not (math.isfinite(resolution) and resolution.is_integer()):
-        raise ValueError(f"resolution: {resolution!r} is not allowed (not an integer); {expected}")
+        raise ValueError(f"resolution: {shown(resolution)} is not allowed (not an integer); {expected}")
     if not lo <= resolution <= hi:
-        raise ValueError(f"resolution: {resolution!r} is not allowed (out of range); {expected}")
+        raise ValueError(f"resolution: {shown(resolution)} is not allowed (out of range); {expected}")
     return int(resolution)
 
 

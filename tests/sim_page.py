@@ -91,3 +91,26 @@ def record_determinism(tally, page, root: str) -> None:
     n = page.evaluate("(root) => document.querySelector(root).querySelectorAll('[data-key][data-value]').length", root)
     tally.count("Determinism", "widgets whose default run equals native simcore (relative 1e-9)")
     tally.count("Determinism", "readout numbers shown by those runs", n)
+
+
+def assert_bad_inputs(page, root: str, bad, *, reset: bool = True) -> int:
+    """Type each bad value into its control and press Run: the message appears next to that
+    control (``#<id>-<field>-error``), the control is marked ``aria-invalid``, and the widget
+    does not start (its ``data-state`` stays as it was). With ``reset``, Reset then clears the
+    message before the next value. ``bad`` is ``{field: (value, message fragment)}`` or a list
+    of ``(field, value, message fragment)``; returns how many values were tried."""
+    cases = [(f, v, m) for f, (v, m) in bad.items()] if isinstance(bad, dict) else list(bad)
+    widget = page.get_attribute(root, "id")
+    state = page.get_attribute(root, "data-state")
+    for field, value, message in cases:
+        control = f"{root} [name={field}]"
+        page.fill(control, value)
+        page.click(f"{root} [data-action=run]")
+        shown = page.inner_text(f"#{widget}-{field}-error")
+        assert message in shown, (field, value[:80], shown)
+        assert page.get_attribute(control, "aria-invalid") == "true", field
+        assert page.get_attribute(root, "data-state") == state, field
+        if reset:
+            page.click(f"{root} [data-action=reset]")
+            assert page.inner_text(f"#{widget}-{field}-error") == "", field
+    return len(cases)

@@ -3,6 +3,13 @@
 // the action buttons, the progress bar and status line, and the data-state contract:
 //   static | loading | running | done | error, with a [data-action="run"] button.
 // A widget supplies its controls and a run(config, ui) function; see widgets/trainer.js.
+//
+// The URL hash is data, never HTML or code: `#<id>?field=value&...` (any other hash, such as a
+// heading's anchor, is left alone) is read with URLSearchParams, whose percent-decoding never
+// throws, and each value is checked by parseField and only ever set as a control's value.
+// A value that is bad, longer than HASH_VALUE_MAX characters or given twice leaves its control
+// at the default, with the message next to it; keys that are not controls of this widget are
+// ignored, and the status line names them. Messages are set as text (textContent), never HTML.
 
 import * as bridge from "./bridge.js";
 
@@ -10,6 +17,11 @@ import * as bridge from "./bridge.js";
 // cannot be interrupted from outside without cross-origin isolation, which static hosting
 // lacks), and Run right after Stop restarts it at once.
 const GRACE_MS = 3000;
+const HASH_VALUE_MAX = 200;
+const SHOWN_MAX = 80;  // characters of a bad value repeated in its message
+// A number as a reader types it: decimal, optional sign, fraction and exponent. Not "0x10",
+// "1_000", "Infinity" or "１２", which Number() would take or a reader would not mean.
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -34,7 +46,9 @@ export function parseField(field, spec, raw) {
   const [kind, allowed] = spec;
   const text = String(raw).trim();
   const numeric = kind !== "choice" && text !== "" && /^[-+0-9.,eE]+$/.test(text);
-  const shown = numeric ? text.slice(0, 80) : JSON.stringify(String(raw).slice(0, 80));
+  const whole = numeric ? text : String(raw);
+  const cut = whole.length > SHOWN_MAX ? `… (${whole.length} characters)` : "";
+  const shown = (numeric ? whole.slice(0, SHOWN_MAX) : JSON.stringify(whole.slice(0, SHOWN_MAX))) + cut;
   const bad = (why) => new Error(`${field}: ${shown} is not allowed${why ? ` (${why})` : ""}; expected ${describe(kind, allowed)}`);
   if (kind === "bool") {
     if (raw === true || raw === "true") return true;
@@ -47,8 +61,9 @@ export function parseField(field, spec, raw) {
   }
   const number = (text) => {
     const t = String(text).trim();
-    const v = t === "" ? NaN : Number(t);
-    if (!Number.isFinite(v)) throw bad("not a finite number");
+    if (!DECIMAL.test(t)) throw bad(t === "" ? "empty" : "not a number");
+    const v = Number(t);
+    if (!Number.isFinite(v)) throw bad("out of range");  // 1e999
     if ((kind === "int" || kind === "ints") && !Number.isInteger(v)) throw bad("not an integer");
     if (v < allowed[0] || v > allowed[1]) throw bad("out of range");
     return v;
@@ -184,23 +199,39 @@ export function frame(root, controls, options) {
     return ok ? config : null;
   }
 
+  /** Apply the link's settings (see the top of this file); return a note for the status line. */
   function fromHash() {
     const prefix = `#${id}?`;
-    if (!location.hash.startsWith(prefix)) return;
+    if (!location.hash.startsWith(prefix)) return "";
     const params = new URLSearchParams(location.hash.slice(prefix.length));
+    let bad = 0;
     for (const [field] of controls) {
-      if (!params.has(field)) continue;
-      const value = params.get(field).slice(0, 200);
+      const values = params.getAll(field);
+      if (!values.length) continue;
+      const value = values[0];
       const input = inputs[field];
       try {
+        if (values.length > 1) throw new Error(`${field}: given ${values.length} times in the link; expected once, ${describe(...fields[field])}`);
+        if (value.length > HASH_VALUE_MAX) {
+          throw new Error(`${field}: ${JSON.stringify(value.slice(0, 40))}… (${value.length} characters) is not allowed (too long); expected ${describe(...fields[field])}`);
+        }
         parseField(field, fields[field], value);
       } catch (err) {
         ui.fieldError(field, err.message);
+        bad += 1;
         continue;
       }
       if (input.type === "checkbox") input.checked = value === "true";
       else input.value = value;
     }
+    const unknown = [...new Set(params.keys())].filter((k) => !controls.some(([field]) => field === k));
+    const notes = [];
+    if (bad) notes.push("The link's settings marked below were not used.");
+    if (unknown.length) {
+      const names = unknown.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 40))).join(", ");
+      notes.push(`Ignored in the link (not settings of this simulation): ${names}${unknown.length > 5 ? ", …" : ""}.`);
+    }
+    return notes.join(" ");
   }
 
   function toHash(config) {
@@ -295,13 +326,16 @@ export function frame(root, controls, options) {
     if (!location.hash.startsWith(`#${id}?`)) return;
     write(defaults);
     for (const f in errors) { errors[f].textContent = ""; inputs[f].removeAttribute("aria-invalid"); }
-    fromHash();
+    const note = fromHash();
+    // a note about this link, or none: then the note of an earlier link goes
+    if (note || linkNote) status.textContent = note || "Settings from the link applied; press Run.";
+    linkNote = note;
   };
   window.addEventListener("hashchange", onHash);
 
   write(defaults);
-  fromHash();
-  ui.setState("static", options.staticMessage || "The figure was computed when the site was built. Press Run to compute it in your browser.");
+  let linkNote = fromHash();
+  ui.setState("static", [options.staticMessage || "The figure was computed when the site was built. Press Run to compute it in your browser.", linkNote].filter(Boolean).join(" "));
   ui.unmount = () => {
     stopAll();
     if (observer) observer.disconnect();

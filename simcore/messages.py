@@ -1,0 +1,56 @@
+"""How a bad value is shown in an error message: short, on one line, and safe to build.
+
+Input comes from pages, links and command lines, so a value may be a 100,000-character
+string, a list of a million items or an integer too long for ``repr`` (Python refuses to
+print one of more than 4,300 digits). :func:`shown` gives its ``repr`` cut to a readable
+length, saying how long the original was, and never raises.
+"""
+
+from __future__ import annotations
+
+LIMIT = 60    # characters of a string shown before it is cut
+ITEMS = 8     # items of a list, tuple or dict shown before it is cut
+BITS = 200    # integers longer than this (about 60 digits) are described, not printed
+
+
+def shown(value, limit: int = LIMIT) -> str:
+    """``repr(value)`` for a message: strings cut to ``limit`` characters (``'xxx'…
+    (100000 characters)``), containers to a few items, huge integers described by their
+    number of digits; control characters escaped, so the result is one line."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        if value.bit_length() > BITS:
+            digits = int(value.bit_length() * 0.30103) + 1  # log10(2): within one of the count
+            return f"{'-' if value < 0 else ''}<an integer of about {digits} digits>"
+        return repr(value)
+    if isinstance(value, str):
+        if len(value) > limit:
+            return f"{value[:limit]!r}… ({len(value)} characters)"
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        items = ", ".join(shown(v, 20) for v in value[:ITEMS])
+        more = f", … ({len(value)} items)" if len(value) > ITEMS else ""
+        if isinstance(value, tuple):
+            return f"({items}{',' if len(value) == 1 else ''}{more})"
+        return f"[{items}{more}]"
+    if isinstance(value, dict):
+        pairs = list(value.items())[:ITEMS]
+        items = ", ".join(f"{shown(k, 20)}: {shown(v, 20)}" for k, v in pairs)
+        more = f", … ({len(value)} items)" if len(value) > ITEMS else ""
+        return f"{{{items}{more}}}"
+    try:
+        text = repr(value)
+    except Exception:  # a repr that fails (or refuses) still gives a message
+        text = f"<{type(value).__name__}>"
+    text = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    return text if len(text) <= 2 * limit else text[:2 * limit] + "…"
+
+
+def field_name(name) -> str:
+    """A field name as a message starts with it: as it is when it is a short, printable
+    string (``colour: unknown field``), else :func:`shown` (a 100,000-character key, a
+    number)."""
+    if isinstance(name, str) and 0 < len(name) <= LIMIT and name.isprintable() and ":" not in name:
+        return name
+    return shown(name)
