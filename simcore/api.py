@@ -70,7 +70,8 @@ MAX_DEPTHS = 8
 # field -> what a reader should know beyond its range (shown by the CLI's --help and the docs).
 NOTES: dict[str, str] = {
     "arithmetic": "how the network computes: portable gives the same bits on every machine "
-                  "and in the browser; native uses NumPy's BLAS @ and exp/log/tanh, faster but "
+                  "and in the browser; native uses NumPy's BLAS (products and column sums) and "
+                  "exp/log/tanh, about twice as fast but "
                   "with machine-dependent last bits (for native use only: the site's "
                   "simulations always compute portably)",
 }

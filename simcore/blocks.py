@@ -41,14 +41,14 @@ def make_branch(widths: list[int], layout: str, activation: str, norm: bool,
         last = i == len(steps) - 1
         if layout == "pre":
             if norm:
-                layers.append(BatchNorm(a))
+                layers.append(BatchNorm(a, arithmetic=arithmetic))
             layers += [Activation(activation, arithmetic=arithmetic),
                        Dense(a, b, rng, init=init, arithmetic=arithmetic)]
         else:
             # BN removes a bias
             layers.append(Dense(a, b, rng, init=init, bias=not norm, arithmetic=arithmetic))
             if norm:
-                layers.append(BatchNorm(b))
+                layers.append(BatchNorm(b, arithmetic=arithmetic))
             if not last:
                 layers.append(Activation(activation, arithmetic=arithmetic))
     return Sequential(*layers)
@@ -131,7 +131,8 @@ class ResidualBlock(Container):
         if d_in != d_out:
             proj = Dense(d_in, d_out, rng, init=init, bias=False, arithmetic=arithmetic)
             proj.role = "shortcut"
-            self.shortcut = Sequential(proj, *([BatchNorm(d_out)] if norm and layout == "post" else []))
+            bn = [BatchNorm(d_out, arithmetic=arithmetic)] if norm and layout == "post" else []
+            self.shortcut = Sequential(proj, *bn)
         self.out_act = Activation(activation, arithmetic=arithmetic) if layout == "post" else None
 
     def children(self):
@@ -176,7 +177,7 @@ class HighwayBlock(Container):
                  norm: bool = True, init: str = "he_normal", carry_bias: float = -2.0,
                  arithmetic: Arithmetic = PORTABLE) -> None:
         self.H = Sequential(Dense(d, d, rng, init=init, arithmetic=arithmetic),
-                            *([BatchNorm(d)] if norm else []),
+                            *([BatchNorm(d, arithmetic=arithmetic)] if norm else []),
                             Activation(activation, arithmetic=arithmetic))
         gate = Dense(d, d, rng, init="xavier_normal", arithmetic=arithmetic)
         gate.role = "gate"
@@ -208,7 +209,7 @@ class DenseLayer(Container):
                  activation: str = "relu", norm: bool = True, init: str = "he_normal",
                  arithmetic: Arithmetic = PORTABLE) -> None:
         self.d_in = int(d_in)
-        self.G = Sequential(*([BatchNorm(d_in)] if norm else []),
+        self.G = Sequential(*([BatchNorm(d_in, arithmetic=arithmetic)] if norm else []),
                             Activation(activation, arithmetic=arithmetic),
                             Dense(d_in, growth, rng, init=init, arithmetic=arithmetic))
 
@@ -228,6 +229,6 @@ def transition(d_in: int, d_out: int, rng: np.random.Generator, activation: str 
                norm: bool = True, init: str = "he_normal",
                arithmetic: Arithmetic = PORTABLE) -> Sequential:
     """DenseNet transition: ``[BN] → act → dense(d_in → d_out)``, bringing the width back down."""
-    return Sequential(*([BatchNorm(d_in)] if norm else []),
+    return Sequential(*([BatchNorm(d_in, arithmetic=arithmetic)] if norm else []),
                       Activation(activation, arithmetic=arithmetic),
                       Dense(d_in, d_out, rng, init=init, arithmetic=arithmetic))

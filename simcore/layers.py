@@ -12,8 +12,9 @@ Contract for every layer:
 Batches are ``(n, d)``; a dense layer computes ``Z = X @ W + b`` with ``W`` of shape
 ``(d_in, d_out)``.
 
-:class:`Dense` and :class:`Activation` compute with the :class:`~simcore.arithmetic.Arithmetic`
-they are built with (``arithmetic=``, portable by default): its ``matmul``, ``tanh`` and
+:class:`Dense`, :class:`Activation` and :class:`BatchNorm` compute with the
+:class:`~simcore.arithmetic.Arithmetic` they are built with (``arithmetic=``, portable by
+default): its ``matmul``, ``colsum`` (bias gradients, batch statistics), ``tanh`` and
 ``sigmoid``. A network passes its config's choice to every such layer it builds.
 """
 
@@ -168,23 +169,15 @@ class Dense(Layer):
     def backward(self, dZ: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """``dX``; with ``input_grad=False`` only the parameter gradients (returns ``None``).
 
-        The gradients are written into the arrays ``grads`` already holds when they fit (see
-        :func:`_into`): the same numbers, without new arrays every step."""
+        The gradients are written into the arrays ``grads`` already holds when they fit: the
+        same numbers, without new arrays every step."""
         X, grads, matmul = self._X, self.grads, self.arithmetic.matmul
         grads["W"] = matmul(X.T, dZ, out=grads.get("W"))
         if "b" in self.params:
-            grads["b"] = np.add.reduce(dZ, axis=0, out=_into(grads.get("b"), dZ))  # dZ.sum(0)
+            grads["b"] = self.arithmetic.colsum(dZ, out=grads.get("b"))  # dZ.sum(0)
         if not input_grad:
             return None
         return matmul(dZ, self.params["W"].T)
-
-
-def _into(g: np.ndarray | None, X: np.ndarray) -> np.ndarray | None:
-    """``g`` if it can take ``np.add.reduce(X, axis=0, out=g)`` (a C-contiguous array of
-    ``X``'s dtype and of shape ``X.shape[1:]``), else ``None`` (a new array)."""
-    if g is not None and g.dtype == X.dtype and g.shape == X.shape[1:] and g.flags.c_contiguous:
-        return g
-    return None
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -279,8 +272,10 @@ class BatchNorm(Layer):
     in evaluation mode the running statistics are used and nothing is updated.
     """
 
-    def __init__(self, d: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
+    def __init__(self, d: int, momentum: float = 0.1, eps: float = 1e-5,
+                 arithmetic: Arithmetic = PORTABLE) -> None:
         super().__init__()
+        self.arithmetic = arithmetic  # its colsum computes the batch statistics' sums
         self.d = int(d)
         self.momentum = float(momentum)
         self.eps = float(eps)
@@ -304,14 +299,14 @@ class BatchNorm(Layer):
         # out so that X - mu is computed once and reused: the same numbers, fewer passes.
         # (Divisions and the rest done in place where the operand is a fresh array: the same
         # operations on the same operands, fewer new arrays.)
-        params = self.params
+        params, colsum = self.params, self.arithmetic.colsum
         if train:
             n = X.shape[0]
-            mu = np.add.reduce(X, axis=0)
+            mu = colsum(X)
             np.divide(mu, n, out=mu)  # sum / n
             D = X - mu
             Y = D * D  # the squares; later the output
-            var = np.add.reduce(Y, axis=0)
+            var = colsum(Y)
             np.divide(var, n, out=var)
             m = self.momentum
             self.running_mean = (1 - m) * self.running_mean + m * mu
@@ -334,10 +329,12 @@ class BatchNorm(Layer):
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
         Xhat, inv_std, train = self._cache
-        gamma, grads = self.params["gamma"], self.grads
+        gamma, grads, colsum = self.params["gamma"], self.grads, self.arithmetic.colsum
         T = dY * Xhat
-        grads["gamma"] = np.add.reduce(T, axis=0, out=_into(grads.get("gamma"), T))  # T.sum(0)
-        grads["beta"] = np.add.reduce(dY, axis=0, out=_into(grads.get("beta"), dY))
+        grads["gamma"] = colsum(T, out=grads.get("gamma"))  # T.sum(0)
+        grads["beta"] = colsum(dY, out=grads.get("beta"))
+        if train and self.arithmetic.regroup:
+            return self._backward_regrouped(dY, Xhat, inv_std, T)
         dX = dY * gamma  # dXhat, turned into dX in place
         if not train:
             return np.multiply(dX, inv_std, out=dX)
@@ -345,12 +342,27 @@ class BatchNorm(Layer):
         #   inv_std * (dXhat - mean(dXhat) - Xhat * mean(dXhat * Xhat)),
         # in that order, the means as sum / n (as ndarray.mean computes them), in place.
         n = dY.shape[0]
-        m1 = np.add.reduce(dX, axis=0)
+        m1 = colsum(dX)
         np.divide(m1, n, out=m1)
         np.multiply(dX, Xhat, out=T)
-        m2 = np.add.reduce(T, axis=0)
+        m2 = colsum(T)
         np.divide(m2, n, out=m2)
         np.multiply(Xhat, m2, out=T)
         np.subtract(dX, m1, out=dX)
         np.subtract(dX, T, out=dX)
         return np.multiply(dX, inv_std, out=dX)
+
+    def _backward_regrouped(self, dY, Xhat, inv_std, T) -> np.ndarray:
+        """The same chain rule with the column vectors gathered first (native arithmetic only):
+        since mean(dXhat) = gamma * sum(dY) / n and mean(dXhat * Xhat) = gamma * sum(dY * Xhat) / n
+        are the parameter gradients already summed, scaled,
+          dX = dY * (gamma * inv_std) - (gamma * inv_std / n) * (sum(dY) + Xhat * sum(dY * Xhat)),
+        four passes over the batch and no further sums instead of six passes and two sums.
+        Equal to :meth:`backward`'s order up to rounding."""
+        k = self.params["gamma"] * inv_std
+        c = k / dY.shape[0]
+        b = c * self.grads["beta"]
+        np.multiply(Xhat, c * self.grads["gamma"], out=T)
+        np.add(T, b, out=T)
+        dX = dY * k
+        return np.subtract(dX, T, out=dX)

@@ -12,8 +12,8 @@ and highway gates are not counted):
 Post-activation nets have stem ``dense → [BN] → act`` and head ``dense``; pre-activation and
 dense nets have stem ``dense`` and head ``[BN] → act → dense`` (He et al. 2016b; Huang et al.).
 
-``arithmetic`` chooses how the network computes (:mod:`simcore.arithmetic`): every dense layer
-and activation is built with it, and :attr:`Network.arithmetic` holds it for the loss.
+``arithmetic`` chooses how the network computes (:mod:`simcore.arithmetic`): every dense layer,
+batch norm and activation is built with it, and :attr:`Network.arithmetic` holds it for the loss.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class Network(Container):
 
         stem = [Dense(cfg.d_in, w, rng, init=init, bias=pre or not norm, arithmetic=ar)]
         if not pre:
-            stem += [*([BatchNorm(w)] if norm else []), Activation(act, arithmetic=ar)]
+            stem += [*([BatchNorm(w, arithmetic=ar)] if norm else []), Activation(act, arithmetic=ar)]
         self.stem = Sequential(*stem)
 
         n_mid = cfg.depth - 2
@@ -122,7 +122,7 @@ class Network(Container):
                 remaining -= n_dense + 1
         self.blocks = blocks
 
-        head = [*([BatchNorm(w)] if norm else []), Activation(act, arithmetic=ar)] if pre else []
+        head = [*([BatchNorm(w, arithmetic=ar)] if norm else []), Activation(act, arithmetic=ar)] if pre else []
         self.head = Sequential(*head, Dense(w, cfg.n_classes, rng, init="xavier_normal",
                                             arithmetic=ar))
         if self.dtype != np.float64:

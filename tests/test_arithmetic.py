@@ -10,7 +10,7 @@ from gradcheck import close, numerical_grad
 from simcore import api, arithmetic, portable
 from simcore.__main__ import main
 from simcore.arithmetic import NATIVE, PORTABLE
-from simcore.layers import Activation, Dense, Layer
+from simcore.layers import Activation, BatchNorm, Dense, Layer
 from simcore.nets import NetConfig, Network
 from simcore.train import TrainConfig, _loss
 
@@ -61,8 +61,11 @@ def test_default_is_portable():
 def test_every_layer_holds_the_nets_arithmetic(case):
     for name, expected in (("portable", PORTABLE), ("native", NATIVE)):
         net = Network(NetConfig(arithmetic=name, **case))
-        held = [layer for layer in layers_of(net) if isinstance(layer, (Dense, Activation))]
+        held = [layer for layer in layers_of(net)
+                if isinstance(layer, (Dense, Activation, BatchNorm))]
         assert len(held) > len(net.weight_layers())  # the dense layers and the activations
+        if case.get("norm", True):
+            assert any(isinstance(layer, BatchNorm) for layer in held), case
         assert {layer.arithmetic.name for layer in held} == {name}, case
         assert net.arithmetic is expected
 
@@ -91,6 +94,39 @@ def test_native_dense_is_numpys_matmul(rng):
     layer.backward(2 * dZ)  # the gradient buffer is reused, as in portable mode
     assert layer.grads["W"] is W_grad
     np.testing.assert_array_equal(W_grad, X.T @ (2 * dZ))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_column_sums(rng, dtype):
+    """Portable: NumPy's reduction down axis 0 (rows added in order), bit for bit. Native: the
+    product ``ones @ X``, equal up to rounding. Both write into ``out`` when it fits."""
+    X = rng.normal(size=(128, 32)).astype(dtype)
+    np.testing.assert_array_equal(PORTABLE.colsum(X), np.add.reduce(X, axis=0))
+    rtol = 1e-12 if dtype == "float64" else 1e-4
+    np.testing.assert_allclose(NATIVE.colsum(X), X.sum(axis=0), rtol=rtol, atol=rtol)
+    np.testing.assert_array_equal(NATIVE.colsum(X), np.ones(128, dtype) @ X)
+    for ar in (PORTABLE, NATIVE):
+        out = np.zeros(32, dtype)
+        assert ar.colsum(X, out=out) is out and out.any()
+        wrong = np.zeros(32, "float32" if dtype == "float64" else "float64")
+        assert ar.colsum(X, out=wrong) is not wrong  # does not fit: a new array
+        assert ar.colsum(X).dtype == X.dtype
+
+
+def test_native_batch_norm_sums_by_blas_and_regroups(rng):
+    """A native batch norm takes its sums with ``ones @ X`` and regroups its backward pass: the
+    same outputs and gradients as the portable one up to rounding."""
+    X, dY = rng.normal(size=(128, 16)) * 3 + 1, rng.normal(size=(128, 16))
+    bns = BatchNorm(16), BatchNorm(16, arithmetic=NATIVE)
+    for bn in bns:
+        bn.params["gamma"][...] = np.linspace(0.5, 2, 16)
+    Y = [bn.forward(X) for bn in bns]
+    dX = [bn.backward(dY) for bn in bns]
+    np.testing.assert_allclose(Y[1], Y[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dX[1], dX[0], rtol=1e-9, atol=1e-12)
+    for k in ("gamma", "beta"):
+        np.testing.assert_allclose(bns[1].grads[k], bns[0].grads[k], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(bns[1].running_mean, bns[0].running_mean, rtol=1e-12, atol=1e-15)
 
 
 def test_native_activations_are_numpys(rng):
