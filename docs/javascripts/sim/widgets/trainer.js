@@ -32,7 +32,10 @@ export function mount(root) {
     if (pending === null) pending = requestAnimationFrame(() => { pending = null; draw(config); });
   }
 
-  function draw(config) {
+  // draw(config, all): the static figure gives way one chart per animation frame: a new
+  // decision-boundary chart (its cells and points) is built in a frame of its own, so no
+  // frame does all four charts' building and layout at once (unless `all`, for the last draw).
+  function draw(config, all = false) {
     const epochs = config.epochs;
     const losses = KINDS.flatMap((k) => histories[k].map((r) => r.train_loss)).filter((v) => v !== null);
     const yMax = Math.max(1, ...losses.map((v) => Math.min(v, 5)));
@@ -42,21 +45,26 @@ export function mount(root) {
       lineChart({ title: "Training accuracy", xLabel: "epoch", yLabel: "accuracy", xDomain: [0, epochs], yDomain: [0, 1],
         series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: histories[k].map((r) => [r.epoch, r.train_acc]) })) }),
     ];
+    const holders = [...figure.children];
+    let built = false;
+    let deferred = false;
     for (const k of KINDS) {
       const last = histories[k][histories[k].length - 1];
       const data = histories[k][0] && histories[k][0].data;
       if (last && last.boundary && data) {
+        const keep = holders[panels.length] && holders[panels.length].firstChild;
         if (boundaries[k]) updateBoundary(boundaries[k], last.boundary);
-        else boundaries[k] = boundaryChart({ title: `Decision boundary, ${k}`, boundary: last.boundary, data });
+        else if (built && !all && keep) { deferred = true; panels.push(keep); continue; }
+        else { boundaries[k] = boundaryChart({ title: `Decision boundary, ${k}`, boundary: last.boundary, data }); built = true; }
         panels.push(boundaries[k]);
       }
     }
-    const holders = [...figure.children];
     if (holders.length === panels.length) {  // same layout: swap the charts in place
       panels.forEach((svg, i) => { if (holders[i].firstChild !== svg) holders[i].replaceChildren(svg); });
     } else {
       figure.replaceChildren(...panels.map((svg) => h("div", { class: "sim-panel" }, svg)));
     }
+    if (deferred) schedule(config);  // the next frame builds the next boundary chart
     root.dataset.records = String(histories.plain.length + histories.residual.length);
     for (const k of KINDS) {
       const last = histories[k][histories[k].length - 1];
@@ -93,7 +101,7 @@ export function mount(root) {
       }));
       const outcomes = await Promise.all(ui.handles.map((x) => x.done));
       if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
-      if (histories.plain.length || histories.residual.length) draw(config);  // the last records
+      if (histories.plain.length || histories.residual.length) draw(config, true);  // the last records
       if (outcomes.some((o) => o !== "done")) ui.stopped = true;
       return `Done: ${config.epochs} epochs each.`;
     },
