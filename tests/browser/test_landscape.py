@@ -6,13 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-<<<<<<< HEAD
-from sim_page import (record_determinism, assert_equal_numbers, assert_same_geometry, figure_geometry, shown_numbers,
-                      wait_done, widget_config)
-=======
 from sim_page import (assert_bad_inputs, assert_equal_numbers, assert_same_geometry,
-                      figure_geometry, shown_numbers, wait_done, widget_config)
->>>>>>> hostile
+                      figure_geometry, record_determinism, shown_numbers, wait_done, widget_config)
 
 from simcore import api
 
