@@ -60,5 +60,4 @@ def test_fifty_runs_in_one_page(probe, base_url, tally):
                f"{mib(memory['malloc_in_use_bytes'])} → {mib(last['malloc_in_use_bytes'])}; WebAssembly heap "
                f"{mib(memory['wasm_heap_bytes'])} → {mib(last['wasm_heap_bytes'])} (a high-water mark: it never "
                f"shrinks); objects tracked by Python's collector {memory['python_objects']:,} → {last['python_objects']:,}")
-    print(memory, last)
     probe.assert_clean()
