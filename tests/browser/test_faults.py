@@ -186,6 +186,8 @@ ABORT = ("\n_real_next = stream_next\n"
 CRASHES = {
     # the worker closes itself: no error, no message, it is just gone
     "closed": ("self.close()", "The simulation runtime stopped unexpectedly (its worker ended)."),
+    # the same while the reader has paused the run: no call is waiting, the run is told anyway
+    "closed while paused": ("self.close()", "The simulation runtime stopped unexpectedly (its worker ended)."),
     # an exception nobody catches, outside any call
     "uncaught error": ("setTimeout(() => { throw new Error('injected crash'); })",
                        "The simulation runtime crashed (Uncaught Error: injected crash)."),
@@ -213,6 +215,13 @@ def test_worker_crash_mid_run(probe, base_url, how, tally):
                            f" || document.querySelector('{ROOT}').dataset.state === 'error'")
     if script:
         assert page.get_attribute(ROOT, "data-state") == "running"
+        if how.endswith("paused"):
+            page.click(f"{ROOT} [data-action=pause]")
+            assert page.inner_text(STATUS) == "Paused."
+            page.wait_for_timeout(500)  # the epochs already asked for arrive; then nothing is asked
+            paused_at = page.get_attribute(ROOT, "data-records")
+            page.wait_for_timeout(500)
+            assert page.get_attribute(ROOT, "data-records") == paused_at  # no call in flight
         sim_worker(page).evaluate(script)
     status = assert_clear_error(page, message, "The figure shows what was computed before it stopped.", settings=settings)
     assert re.fullmatch(r"The simulation could not run here: The (simulation|Python) runtime .+\)\. The figure shows "
@@ -227,7 +236,7 @@ def test_worker_crash_mid_run(probe, base_url, how, tally):
         page.unroute(f"**{SIM_WORKER}")
     short = {"epochs": "3", "seed": "3"}
     page.fill(f"{ROOT} [name=epochs]", short["epochs"])
-    assert_next_run_works(page, tally, short, button="run" if how == "closed" else "retry")
+    assert_next_run_works(page, tally, short, button="run" if how.startswith("closed") else "retry")
 
 
 # --- e. a run that diverges -------------------------------------------------------------------

@@ -17,6 +17,7 @@ let ended = null;                 // why the last worker ended, when it was not 
 let nextId = 1;
 const pending = new Map();        // id -> {resolve, reject, onEpochs}
 const progressListeners = new Set();
+const sleepers = new Set();       // wake-up calls of paused streams: a worker that ends wakes them
 let lastProgress = null;
 
 export function simConfig() {
@@ -73,6 +74,8 @@ function onMessage(event) {
 function failAll(message) {
   for (const [, entry] of pending) entry.reject(new Error(message));
   pending.clear();
+  for (const wakeUp of sleepers) wakeUp(message);  // a paused run has no call waiting: tell it
+  sleepers.clear();
 }
 
 /** The worker died: fail every call with message; the next start() boots a fresh one. */
@@ -165,7 +168,10 @@ export function stream(config, { onEpochs, onProgress, budgetMs = 40, maxPerCall
     for (;;) {
       if (stopped) return "stopped";
       if (paused) {
-        await new Promise((r) => { wake = r; });
+        let wakeUp = null;
+        const why = await new Promise((r) => { wake = wakeUp = r; sleepers.add(r); });
+        sleepers.delete(wakeUp);
+        if (why && !stopped) throw new Error(why);  // the worker ended while this run was paused
         continue;
       }
       const msg = await post({ type: "stream-next", sid, max: maxPerCall, budgetMs });
