@@ -191,7 +191,7 @@ CRASHES = {
     # an exception nobody catches, outside any call
     "uncaught error": ("setTimeout(() => { throw new Error('injected crash'); })",
                        "The simulation runtime crashed (Uncaught Error: injected crash)."),
-    "wasm abort": (None, "The Python runtime crashed ("),
+    "wasm abort": (None, "The Python runtime crashed (Aborted())."),
 }
 
 

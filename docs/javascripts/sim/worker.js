@@ -301,7 +301,9 @@ self.onmessage = async (event) => {
   } catch (err) {
     const text = String(err && err.message ? err.message : err);
     if (runtimeDead()) {
-      self.postMessage({ id: msg.id, type: "error", message: `The Python runtime crashed (${text.split("\n")[0].slice(0, 200)}).` });
+      // Emscripten's advice to its own developers is no help to a reader
+      const why = text.split("\n")[0].replace(/\s*Build with -s\w+ for more info\.?/, "").replace(/\.$/, "").slice(0, 200);
+      self.postMessage({ id: msg.id, type: "error", message: `The Python runtime crashed (${why}).` });
       self.close();  // the page sees this worker end (its lock is released) and starts afresh
       return;
     }
