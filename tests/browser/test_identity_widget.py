@@ -113,7 +113,7 @@ INJECT = ("\nimport simcore.api as _api\n"
           "_api.run = _boom\n")
 
 
-def test_python_failure_inside_a_simulation_is_one_sentence_and_retry_recovers(probe, base_url):
+def test_python_failure_inside_a_simulation_is_one_sentence_and_retry_recovers(probe, base_url, tally):
     """A non-validation exception in Python (injected into the worker's glue) ends in a clear
     error with Retry, the settings stay, and Retry with a healthy worker runs normally."""
     page = probe.page
@@ -140,12 +140,14 @@ def test_python_failure_inside_a_simulation_is_one_sentence_and_retry_recovers(p
     assert page.is_visible(f"{ROOT} [data-action=retry]")
     assert page.input_value(f"{ROOT} [name=identity_blocks]") == "1"
     assert shown_numbers(page, ROOT) == static  # the static figure stays
+    tally.count("Faults", "Python exceptions raised inside a simulation (one sentence, no traceback)")
     page.unroute("**/javascripts/sim/worker.js")
     page.click(f"{ROOT} [data-action=retry]")
     wait_done(page, ROOT)
     cfg = {**widget_config(page, ROOT), "identity_blocks": 1, "width": 8}
     assert_equal_numbers(shown_numbers(page, ROOT), native_numbers(cfg))
     assert not page.is_visible(f"{ROOT} [data-action=retry]")
+    tally.count("Faults", "recovered: the next run (Retry) equals native simcore")
     probe.assert_clean()
 
 

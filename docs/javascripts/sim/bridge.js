@@ -1,14 +1,23 @@
 // Page side of the simulation runtime: one lazily started module worker per page session,
 // id-matched typed messages, run(task, config) -> Promise and a pausable training stream.
 // It never computes anything itself: every number comes from simcore.api in the worker.
+//
+// A worker that dies is noticed, never waited for: an uncaught error in it (its "error"
+// event) or a message that cannot be read ("messageerror") counts as a crash, and a worker
+// that ends silently (closed, killed) is seen through a Web Lock it holds while it lives
+// (see worker.js): the page queues for that lock and gets it only when the worker has ended.
+// No ping with a timeout: a slow machine computing one long epoch is not a dead worker. Every
+// call still waiting then fails with one sentence, and the next call starts a fresh worker.
 
 const GRACE_MS = 3000;   // a worker that does not answer a stop within this is restarted
 const BOOT_MS = 120000;  // a runtime that is not ready within this counts as failed
 let worker = null;
 let ready = null;
+let ended = null;                 // why the last worker ended, when it was not restart()
 let nextId = 1;
 const pending = new Map();        // id -> {resolve, reject, onEpochs}
 const progressListeners = new Set();
+const sleepers = new Set();       // wake-up calls of paused streams: a worker that ends wakes them
 let lastProgress = null;
 
 export function simConfig() {
@@ -25,6 +34,7 @@ export function simConfig() {
 
 function post(message, handlers) {
   const id = nextId++;
+  if (!worker) return Promise.reject(new Error(ended || "The simulation was restarted."));
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject, ...handlers });
     worker.postMessage({ ...message, id });
@@ -35,6 +45,13 @@ function onMessage(event) {
   const msg = event.data;
   if (msg.type === "fatal") {
     failAll(`The Python runtime failed to load (${msg.message}).`);
+    return;
+  }
+  if (msg.type === "alive") {
+    const w = event.target;  // it holds msg.lock until it ends: queue for that lock
+    navigator.locks.request(msg.lock, () => {
+      if (w === worker) crashed("The simulation runtime stopped unexpectedly (its worker ended).");
+    });
     return;
   }
   if (msg.type === "progress") {
@@ -57,6 +74,19 @@ function onMessage(event) {
 function failAll(message) {
   for (const [, entry] of pending) entry.reject(new Error(message));
   pending.clear();
+  for (const wakeUp of sleepers) wakeUp(message);  // a paused run has no call waiting: tell it
+  sleepers.clear();
+}
+
+/** The worker died: fail every call with message; the next start() boots a fresh one. */
+function crashed(message) {
+  const w = worker;
+  worker = null;
+  ready = null;
+  lastProgress = null;
+  ended = message;
+  if (w) w.terminate();
+  failAll(message);
 }
 
 /** Start the worker (once) and resolve when Pyodide, numpy and simcore are loaded. */
@@ -67,17 +97,26 @@ export function start(onProgress) {
   }
   if (ready) return ready;
   const cfg = simConfig();
-  worker = new Worker(new URL("javascripts/sim/worker.js", cfg.root), { type: "module" });
-  worker.onmessage = onMessage;
-  worker.onerror = (e) => failAll(`The simulation runtime failed to start (${e.message || "worker error"}).`);
-  const booting = post({ type: "init", config: cfg });
+  const w = new Worker(new URL("javascripts/sim/worker.js", cfg.root), { type: "module" });
+  worker = w;
+  ended = null;
+  w.onmessage = onMessage;
+  w.onerror = (e) => {
+    if (w !== worker) return;
+    const why = e.message || "worker error";
+    crashed(isReady() ? `The simulation runtime crashed (${why}).` : `The simulation runtime failed to start (${why}).`);
+  };
+  w.onmessageerror = () => { if (w === worker) crashed("The simulation runtime sent a message that could not be read."); };
+  const lock = "navigator" in self && navigator.locks ? `residual-sim-worker-${Date.now()}-${nextId}-${Math.random()}` : null;
+  const booting = post({ type: "init", config: { ...cfg, lock } });
   const timeout = new Promise((_, reject) => setTimeout(
     () => reject(new Error("The Python runtime did not load within two minutes.")), BOOT_MS));
-  ready = Promise.race([booting, timeout]).catch((err) => {
-    restart();  // the next start() tries again from scratch (Retry)
+  const current = Promise.race([booting, timeout]).catch((err) => {
+    if (w === worker) restart();  // the next start() tries again from scratch (Retry)
     throw err;
   });
-  return ready;
+  ready = current;
+  return current;
 }
 
 /** Terminate the worker; the next call starts a fresh one. */
@@ -87,10 +126,24 @@ export function restart() {
   worker = null;
   ready = null;
   lastProgress = null;
+  ended = null;
 }
 
 export function isReady() {
   return lastProgress !== null && lastProgress.stage === "ready";
+}
+
+/**
+ * The worker's own memory accounting (no cross-origin isolation, so no
+ * performance.measureUserAgentSpecificMemory), taken after a Python garbage collection:
+ * {malloc_in_use_bytes} held by malloc (Python's objects, numpy's arrays) out of
+ * {malloc_arena_bytes} it has taken, {wasm_heap_bytes} the WebAssembly heap, which only grows
+ * (a high-water mark), {python_objects} tracked by Python's collector, {open_streams} the
+ * training runs still open.
+ */
+export async function memory() {
+  await start();
+  return (await post({ type: "memory" })).result;
 }
 
 /** Run one simcore.api task; resolves with its plain-JSON result. */
@@ -115,7 +168,10 @@ export function stream(config, { onEpochs, onProgress, budgetMs = 40, maxPerCall
     for (;;) {
       if (stopped) return "stopped";
       if (paused) {
-        await new Promise((r) => { wake = r; });
+        let wakeUp = null;
+        const why = await new Promise((r) => { wake = wakeUp = r; sleepers.add(r); });
+        sleepers.delete(wakeUp);
+        if (why && !stopped) throw new Error(why);  // the worker ended while this run was paused
         continue;
       }
       const msg = await post({ type: "stream-next", sid, max: maxPerCall, budgetMs });

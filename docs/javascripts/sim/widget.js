@@ -244,6 +244,7 @@ export function frame(root, controls, options) {
   }
 
   let inflight = null;  // {busy} of this widget's call in the worker
+  const builtChart = root.querySelector(".sim-figure svg");  // the build-time figure's first chart
   function stopAll() {
     ui.stopped = true;
     ui.running = false;
@@ -280,7 +281,10 @@ export function frame(root, controls, options) {
         if (!ui.stopped) ui.setState("done", "The simulation was interrupted when the runtime restarted; press Run to start again.");
       } else {
         root.dataset.runtimeError = "true";
-        ui.setState("error", `The simulation could not run here: ${err.message} The figure below was computed when the site was built.`);
+        // a run that failed part-way (the worker crashed) may have drawn live epochs already
+        const built = builtChart && root.querySelector(".sim-figure svg") === builtChart;
+        ui.setState("error", `The simulation could not run here: ${err.message} ${built || !builtChart
+          ? "The figure below was computed when the site was built." : "The figure shows what was computed before it stopped."}`);
       }
     } finally {
       if (ui.token === token) ui.running = false;

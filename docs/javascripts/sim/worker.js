@@ -1,10 +1,15 @@
 // The simulation worker: Pyodide, numpy and simcore live here, never on the page's main thread.
 // Messages in:  {id, type: "init", config} | {id, type: "run", task, config}
 //               {id, type: "stream-start", task, config} | {id, type: "stream-next", max, budgetMs}
-//               {id, type: "stream-stop"}
+//               {id, type: "stream-stop"} | {id, type: "memory"}
 // Messages out: {type: "progress", stage, done, total} | {id, type: "ready"}
 //               {id, type: "result", result} | {id, type: "epochs", records, done}
-//               {id, type: "error", message, field?}
+//               {id, type: "error", message, field?} | {type: "alive", lock}
+// The init message names a Web Lock (config.lock) that the worker holds for as long as it
+// lives: the page queues for the same lock, which it gets only once this worker has ended
+// (closed, crashed or terminated), so a worker that dies silently is noticed without pings.
+// After a fatal error of the runtime itself (a WebAssembly trap, an abort) the worker answers
+// the call with "The Python runtime crashed (…)" and closes itself, so the page starts afresh.
 // Every value crosses the boundary as JSON text produced by Python's json module, so numbers
 // arrive exactly as simcore computed them and no Python proxy outlives a call.
 
@@ -70,10 +75,26 @@ def stream_stop(sid):
     if gen is not None:
         gen.close()
     return "{}"
+
+def memory_json():
+    # the worker's own accounting, for the soak test and anyone curious: after a collection,
+    # the objects Python's collector tracks and the training streams still open; the page adds
+    # what malloc holds (Pyodide's CPython has no pymalloc: sys.getallocatedblocks() is 0)
+    import gc
+    gc.collect()
+    return json.dumps({"python_objects": len(gc.get_objects()), "open_streams": len(_streams)})
 `;
 
 let booting = null;
 let py = null;
+let runtime = null;  // the Pyodide instance, once simcore is loaded
+
+// After a fatal error Pyodide replaces its API with getters that throw ("Pyodide already
+// fatally failed and can no longer be used").
+function runtimeDead() {
+  if (!runtime) return false;
+  try { runtime.globals; return false; } catch (_) { return true; }
+}
 
 function progress(stage, done, total) {
   self.postMessage({ type: "progress", stage, done, total });
@@ -108,12 +129,19 @@ function pinFetches(cfg) {
     try {
       return await plainFetch(input, { ...(init || {}), integrity: integrity[name] });
     } catch (err) {
-      // The same request without the check tells a changed file from a broken network.
-      let reachable = false;
-      try { reachable = (await plainFetch(input, init)).ok; } catch (_) { /* offline */ }
-      const failure = new Error(reachable
-        ? `Pyodide's ${name} at ${cfg.indexURL} is not the file this site was built with (integrity check failed).`
-        : `Pyodide's ${name} could not be downloaded from ${cfg.indexURL}.`);
+      // The same request without the check, read to the end, tells a changed file from a
+      // broken network: a download cut off mid-way fails only while its body arrives.
+      let why = "unreachable";
+      try {
+        const again = await plainFetch(input, init);
+        why = "cut";
+        if (again.ok) { await again.arrayBuffer(); why = "changed"; } else why = "unreachable";
+      } catch (_) { /* offline, or the connection dropped again */ }
+      const failure = new Error({
+        changed: `Pyodide's ${name} at ${cfg.indexURL} is not the file this site was built with (integrity check failed).`,
+        cut: `Pyodide's ${name} stopped downloading part-way from ${cfg.indexURL} (the connection dropped).`,
+        unreachable: `Pyodide's ${name} could not be downloaded from ${cfg.indexURL}.`,
+      }[why]);
       failRuntime(failure);
       throw failure;
     }
@@ -134,14 +162,29 @@ async function importChecked(cfg, name) {
 }
 
 // loadPackage reports a package it could not fetch or verify (each is fetched with the lock
-// file's sha256 as its integrity) through errorCallback and carries on: make that an error.
-async function loadPackages(pyodide, names) {
+// file's sha256 as its integrity) through errorCallback and carries on: make that an error,
+// and say which file does not match the lock file's hash when that is why (the browser only
+// says "Failed to fetch").
+async function loadPackages(pyodide, names, cfg) {
   const errors = [];
   await Promise.race([
     pyodide.loadPackage(names, { messageCallback: () => {}, errorCallback: (m) => errors.push(String(m)) }),
     runtimeFailed,
   ]);
-  if (errors.length) throw new Error(`${names.join(", ")} could not be loaded (${errors[0].split("\n")[0]}).`);
+  if (!errors.length) return;
+  let why = errors[0].split("\n")[0];
+  try {
+    const lock = await (await fetch(cfg.indexURL + "pyodide-lock.json", { cache: "no-cache" })).json();
+    for (const name of names) {
+      const entry = lock.packages[name];
+      const response = entry && await plainFetch(cfg.indexURL + entry.file_name, { cache: "no-cache" });
+      if (response && response.ok && (await sha256Hex(await response.arrayBuffer())) !== entry.sha256) {
+        why = `${entry.file_name} at ${cfg.indexURL} is not the file this site was built with: its sha256 does not match the lock file's`;
+        break;
+      }
+    }
+  } catch (_) { /* the network is down: Pyodide's own message stands */ }
+  throw new Error(`${names.join(", ")} could not be loaded (${why}).`);
 }
 
 async function boot(cfg) {
@@ -170,11 +213,11 @@ async function boot(cfg) {
     if (!entry || entry.sha256 !== cfg.wheelSha256) {
       throw new Error("The simcore wheel on the server does not match this page (stale build); reload the page.");
     }
-    await loadPackages(pyodide, ["numpy"]);
+    await loadPackages(pyodide, ["numpy"], cfg);
     progress("simcore", 2, total);
-    await loadPackages(pyodide, ["simcore"]);
+    await loadPackages(pyodide, ["simcore"], cfg);
   } else {
-    await loadPackages(pyodide, ["numpy"]);
+    await loadPackages(pyodide, ["numpy"], cfg);
     progress("simcore", 2, total);
     const response = await fetch(cfg.wheelURL, { cache: "no-cache" });
     if (!response.ok) throw new Error(`Could not fetch the simcore wheel (${response.status}).`);
@@ -195,7 +238,9 @@ async function boot(cfg) {
     start: glue("stream_start"),
     next: glue("stream_next"),
     stop: glue("stream_stop"),
+    memory: glue("memory_json"),
   };
+  runtime = pyodide;
   progress("ready", total, total);
 }
 
@@ -216,6 +261,13 @@ self.onmessage = async (event) => {
   const msg = event.data;
   try {
     if (msg.type === "init") {
+      const lock = msg.config.lock;
+      if (lock && self.navigator.locks) {
+        navigator.locks.request(lock, () => {
+          self.postMessage({ type: "alive", lock });
+          return new Promise(() => {});  // held until this worker ends
+        });
+      }
       booting = booting || boot(msg.config);
       await booting;
       self.postMessage({ id: msg.id, type: "ready" });
@@ -234,8 +286,27 @@ self.onmessage = async (event) => {
     } else if (msg.type === "stream-stop") {
       py.stop(msg.sid);
       self.postMessage({ id: msg.id, type: "result", result: null });
+    } else if (msg.type === "memory") {
+      const result = JSON.parse(py.memory());  // collects first, so malloc sees only live data
+      const m = runtime._module;
+      // mallinfo() fills a struct of ten 32-bit words: arena is [0], uordblks (bytes in use) [7]
+      const info = m._calloc(10, 4);
+      m._mallinfo(info);
+      result.malloc_in_use_bytes = m.HEAPU32[(info >> 2) + 7];
+      result.malloc_arena_bytes = m.HEAPU32[info >> 2];
+      m._free(info);
+      result.wasm_heap_bytes = m.HEAPU8.byteLength;  // only grows: a high-water mark
+      self.postMessage({ id: msg.id, type: "result", result });
     }
   } catch (err) {
-    self.postMessage({ id: msg.id, type: "error", message: String(err && err.message ? err.message : err) });
+    const text = String(err && err.message ? err.message : err);
+    if (runtimeDead()) {
+      // Emscripten's advice to its own developers is no help to a reader
+      const why = text.split("\n")[0].replace(/\s*Build with -s\w+ for more info\.?/, "").replace(/\.$/, "").slice(0, 200);
+      self.postMessage({ id: msg.id, type: "error", message: `The Python runtime crashed (${why}).` });
+      self.close();  // the page sees this worker end (its lock is released) and starts afresh
+      return;
+    }
+    self.postMessage({ id: msg.id, type: "error", message: text });
   }
 };

@@ -103,6 +103,13 @@ export function mount(root) {
       if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
       if (histories.plain.length || histories.residual.length) draw(config, true);  // the last records
       if (outcomes.some((o) => o !== "done")) ui.stopped = true;
+      // a loss that blew up (or became NaN) ends that network's run: say so, not "Done"
+      const diverged = KINDS.map((k) => [k, histories[k][histories[k].length - 1]])
+        .filter(([, last]) => last && last.status === "diverged")
+        .map(([k, last]) => `the ${k} network at epoch ${last.epoch}`);
+      if (diverged.length) {
+        return `Diverged: ${diverged.join(" and ")} (the loss became NaN or grew without bound, so training stopped there); try a smaller learning rate.`;
+      }
       return `Done: ${config.epochs} epochs each.`;
     },
   });
