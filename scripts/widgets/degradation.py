@@ -61,7 +61,7 @@ def charts(config: dict, results: list[dict]) -> list[str]:
 def cell_text(result: dict, kind: str) -> str:
     v = result[f"{kind}_train_error"][0]
     mark = " †" if result[f"{kind}_status"][0] == "diverged" else ""
-    return f"{100 * v:.1f} %{mark}"
+    return f"{figures.js_fixed(100 * v, 1)} %{mark}"  # as degradation.js's toFixed writes it
 
 
 def readout(config: dict, results: list[dict]) -> str:

@@ -120,7 +120,8 @@ def readout(f: dict) -> str:
                     + cell("epoch", f["epoch"], str(f["epoch"]))
                     + cell("grad_first", g[0], fmt_e(g[0])) + cell("grad_last", g[-1], fmt_e(g[-1]))
                     + cell("ratio", ratio, fmt_e(ratio))
-                    + cell("loss", f[kind]["loss"], f"{f[kind]['loss']:.4f}") + "</tr>")
+                    + cell("loss", f[kind]["loss"], "—" if f[kind]["loss"] is None
+                           else figures.js_fixed(f[kind]["loss"], 4)) + "</tr>")
     return f'<table class="sim-readout"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 

@@ -27,7 +27,12 @@ def _readout(histories: dict) -> str:
         cells = []
         for key in ("epoch", "train_loss", "train_acc", "test_acc"):
             v = last[key]
-            shown = str(v) if key == "epoch" else (f"{v:.4f}" if key == "train_loss" else f"{100 * v:.1f} %")
+            if v is None:  # a loss that became NaN (JSON null), as the live readout shows it
+                shown = "—"
+            elif key == "epoch":
+                shown = str(v)
+            else:  # toFixed's rounding (ties away from zero), as the live readout writes it
+                shown = figures.js_fixed(v, 4) if key == "train_loss" else f"{figures.js_fixed(100 * v, 1)} %"
             cells.append(f'<td data-key="{key}" data-value="{escape(json.dumps(v))}">{shown}</td>')
         rows.append(f'<tr data-kind="{kind}"><th scope="row">{kind}</th>{"".join(cells)}'
                     f'<td data-key="status">{last["status"]}</td></tr>')

@@ -61,7 +61,8 @@ def totals_rows(a: dict, b: dict) -> str:
                     + _cell("macs", r["macs"], fmt_int(r["macs"])) + "</tr>")
     p, m = a["params"] / b["params"], a["macs"] / b["macs"]
     rows.append('<tr data-kind="ratio"><th scope="row">ratio</th>'
-                '<td></td>' + _cell("params", p, f"{p:.3f}×") + _cell("macs", m, f"{m:.3f}×") + "</tr>")
+                '<td></td>' + _cell("params", p, f"{figures.js_fixed(p, 3)}×")
+                + _cell("macs", m, f"{figures.js_fixed(m, 3)}×") + "</tr>")
     return "".join(rows)
 
 
