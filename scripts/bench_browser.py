@@ -8,7 +8,10 @@ Reports, per run (each in a fresh browser context, so the HTTP cache is cold):
 * the same for a second run on the same page (runtime already loaded);
 * the full default run in the browser vs the same two api.train calls natively, side by
   side in this process (the ratio is what matters; the machine's load moves both);
-* main-thread long tasks (over 50 ms) during the run, from PerformanceObserver.
+* main-thread long tasks (over 50 ms) during the run, from PerformanceObserver;
+* with --bare, Pyodide alone in the same browser: a module worker that imports pyodide.mjs,
+  calls loadPyodide, loads numpy and imports it, with none of the site's code (no integrity
+  checks, no simcore), so the runtime's own share of the cold start can be told apart.
 Numbers are printed as a Markdown table for docs/runtime.md. Not a test: timings are noisy.
 """
 
@@ -32,6 +35,35 @@ from conftest import ARGS, CHROMIUM, _Quiet  # noqa: E402
 
 from simcore import api  # noqa: E402
 
+# --bare: served at /__bare__/ next to the site (same origin as its Pyodide copy)
+BARE_PAGE = b"""<!doctype html><meta charset="utf-8"><script type="module">
+const t = performance.now();
+const w = new Worker("worker.js", { type: "module" });
+w.onmessage = (e) => { window.result = { ...e.data, total: performance.now() - t }; };
+</script>"""
+BARE_WORKER = b"""const t0 = performance.now();
+const { loadPyodide } = await import("../assets/pyodide/pyodide.mjs");
+const py = await loadPyodide({ indexURL: new URL("../assets/pyodide/", import.meta.url).href });
+const t1 = performance.now();
+await py.loadPackage(["numpy"], { messageCallback: () => {} });
+const t2 = performance.now();
+py.runPython("import numpy");
+postMessage({ boot: t1 - t0, numpy_package: t2 - t1, numpy_import: performance.now() - t2 });
+"""
+
+
+class _Bare(_Quiet):
+    def do_GET(self):
+        body = {"/__bare__/": BARE_PAGE, "/__bare__/worker.js": BARE_WORKER}.get(self.path)
+        if body is None:
+            return super().do_GET()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html" if self.path.endswith("/") else "text/javascript")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 FIRST = "() => Number(document.querySelector('[data-sim=trainer]').dataset.records || 0) > 0"
 OBSERVE = """() => {
   window.__long = [];
@@ -54,18 +86,21 @@ def main() -> None:
                     help="let the widget start the runtime when it scrolls into view (as readers get "
                          "it); by default the page is opened as on a Save-Data connection, so the "
                          "click starts the runtime and 'cold' is the whole boot")
+    ap.add_argument("--bare", action="store_true",
+                    help="also time Pyodide alone (loadPyodide, numpy's package, import numpy) in a "
+                         "fresh context per run, with none of the site's code")
     args = ap.parse_args()
     site = args.site or Path(tempfile.mkdtemp(prefix="bench-site-"))
     if not args.site:
         build(site)
-    handler = functools.partial(_Quiet, directory=str(site))
+    handler = functools.partial(_Bare, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/trainer/"
 
     from playwright.sync_api import sync_playwright
 
-    rows = []
+    rows, bare = [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for _ in range(args.runs):
@@ -96,6 +131,13 @@ def main() -> None:
             long_tasks = page.evaluate("() => window.__long")
             rows.append((cold, warm, browser_run, native, long_tasks))
             ctx.close()
+            if args.bare:
+                ctx = browser.new_context()
+                page = ctx.new_page()
+                page.goto(url.replace("/trainer/", "/__bare__/"))
+                page.wait_for_function("() => window.result", timeout=180_000)
+                bare.append(page.evaluate("() => window.result"))
+                ctx.close()
         browser.close()
     server.shutdown()
 
@@ -113,6 +155,13 @@ def main() -> None:
     worst = max((max(r[4]) for r in rows if r[4]), default=0)
     print(f"| main-thread tasks over 50 ms during two runs | {statistics.median(longs):.0f} | "
           f"{', '.join(map(str, longs))} (longest {worst:.0f} ms) |")
+    for name, key in (("bare Pyodide: loadPyodide (s)", "boot"),
+                      ("bare Pyodide: numpy's package (s)", "numpy_package"),
+                      ("bare Pyodide: import numpy (s)", "numpy_import"),
+                      ("bare Pyodide: worker start → numpy imported (s)", "total")):
+        if bare:
+            xs = [b[key] / 1000 for b in bare]
+            print(f"| {name} | {statistics.median(xs):.2f} | {fmt(xs)} |")
 
 
 if __name__ == "__main__":
