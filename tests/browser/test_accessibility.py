@@ -142,6 +142,7 @@ LISTEN = """(root) => {
   return {role: status.getAttribute('role'), live: status.getAttribute('aria-live')};
 }"""
 
+MOUNTED = "() => [...document.querySelectorAll('[data-sim]')].every((w) => w.querySelector('form.sim-controls'))"
 NUMBER = re.compile(r"\d")
 
 
@@ -202,8 +203,8 @@ def test_axe_finds_no_serious_violation_on_any_page_in_either_palette(browser, b
         for scheme, page in tabs.items():
             page.goto(base_url + path, wait_until="load")
             page.wait_for_function("() => !document.querySelector('.arithmatex') || document.querySelector('.katex')")
-            if page.locator("[data-sim]").count():
-                page.wait_for_selector("[data-sim] form.sim-controls")
+            if page.locator("[data-sim]").count():  # every widget mounted, not only the first
+                page.wait_for_function(MOUNTED)
             inject_axe(page, source)
             # both palettes' audits run at once, in their own renderer processes
             page.evaluate("([tags]) => { window.__audit = null; window.__audit = (%s)([null, tags]); }" % AUDIT, [TAGS])
@@ -250,7 +251,7 @@ def test_every_widget_runs_with_the_keyboard_alone(browser, base_url, tally):
     problems = []
     for path, widgets in PAGES.items():
         page.goto(base_url + path)
-        page.wait_for_selector("[data-sim] form.sim-controls")
+        page.wait_for_function(MOUNTED)
         inject_axe(page, source)
         page.keyboard.press("Tab")
         first = page.evaluate(FOCUS, "body")
