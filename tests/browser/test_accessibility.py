@@ -314,7 +314,7 @@ def test_every_widget_runs_with_the_keyboard_alone(browser, base_url, tally):
             # the live charts are named by summaries of the live data, and axe finds nothing serious
             facts_problems, texts, charts = check_page_facts(page.evaluate(PAGE_FACTS), f"{path} after a run", "light")
             problems += facts_problems
-            tally.count("Accessibility", "live charts checked for a summary as their name", charts)
+            tally.count("Accessibility", "charts checked for a summary as their name after each run (the page's)", charts)
             result = page.evaluate(AUDIT, [root, TAGS])
             problems += [f"{kind} after a run: {p}" for p in serious(result)]
             tally.count("Accessibility", "widget audits by axe-core after a live run")
