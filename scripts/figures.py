@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_HALF_UP, Decimal
-from html import escape
+from html import escape, unescape
 
 W, H = 320, 220
 ML, MR, MT, MB = 46, 10, 26, 36
@@ -29,13 +29,16 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 
 
 def _fmt(v: float) -> str:
+    """charts.js's ``fmt``: ``String(+v.toPrecision(3))``, or ``v.toExponential(0)`` from 1000
+    and below 0.01; rounded as JavaScript rounds (the exact binary value, ties away from zero),
+    so the data values quoted in a chart's text alternative agree with the live chart's."""
     a = abs(v)
     if a == 0:
         return "0"
     if a >= 1000 or a < 0.01:
-        m, e = f"{v:.0e}".split("e")
-        return f"{m}e{int(e):+d}"
-    return f"{float(f'{v:.3g}'):g}"
+        return js_exp(v, 0)
+    d = Decimal(v)
+    return f"{float(d.quantize(Decimal(1).scaleb(d.adjusted() - 2), rounding=ROUND_HALF_UP)):g}"
 
 
 def js_fixed(v: float, digits: int) -> str:
@@ -76,6 +79,45 @@ def log_domain(values, floor: float = 1e-300) -> tuple[float, float]:
         return (0.1, 10.0)
     lo, hi = math.floor(math.log10(min(ok))), math.ceil(math.log10(max(ok)))
     return (10.0 ** lo, 10.0 ** max(hi, lo + 1))
+
+
+def line_summary(title, x_label, y_label, bars=(), series=(), log_y=False) -> str:
+    """charts.js's ``lineSummary``: a line chart's text alternative (title, what is plotted
+    against what, and each named bar group's and line's first and last value with their x)."""
+    parts = []
+    for s in [*bars, *series]:
+        if s.get("name") is None:
+            continue
+        pts = [(x, y) for x, y in s["points"] if _finite(y, log_y)]
+        if not pts:
+            parts.append(f"{s['name']}: no values")
+        elif len(pts) == 1:
+            parts.append(f"{s['name']} {_fmt(pts[0][1])} at {_fmt(pts[0][0])}")
+        else:
+            (xa, ya), (xb, yb) = pts[0], pts[-1]
+            parts.append(f"{s['name']} from {_fmt(ya)} at {_fmt(xa)} to {_fmt(yb)} at {_fmt(xb)}")
+    return f"{title}: {y_label} against {x_label}" + (f"; {'; '.join(parts)}" if parts else "") + "."
+
+
+def boundary_summary(title: str, boundary: dict, points: int) -> str:
+    """charts.js's ``boundarySummary``: how much of the plane each class takes."""
+    classes = boundary["classes"]
+    shares = ", ".join(f"class {c} on {math.floor(100 * classes.count(c) / len(classes) + 0.5)} %"
+                       for c in sorted(set(classes)))
+    return (f"{title}: the class the network predicts at each point of the input plane, with the {points} "
+            f"training points on top; it predicts {shares} of the plane.")
+
+
+def aria_label(svg: str) -> str:
+    """The aria-label of ``svg`` (a chart drawn above), unescaped."""
+    return unescape(svg.partition('aria-label="')[2].partition('"')[0])
+
+
+def relabel(svg: str, label: str) -> str:
+    """``svg`` (a chart drawn above) with its aria-label replaced by ``label``, as a widget's
+    ``svg.setAttribute("aria-label", …)`` does live."""
+    head, sep, rest = svg.partition('aria-label="')
+    return head + sep + escape(label) + rest[rest.index('"'):]
 
 
 def _svg(label: str, body: list[str]) -> str:
@@ -135,7 +177,7 @@ def line_chart(title, x_label, y_label, series, x_dom, y_dom, log_y=False, x_int
 
     Bar groups and named series enter the legend, in that order. ``log_y`` draws the y axis in
     powers of ten; ``x_integer`` keeps only whole-number x ticks (counts); ``label`` is the
-    aria-label (default: the title)."""
+    aria-label (default: :func:`line_summary`'s sentence)."""
     body, sx, sy = _frame(title, x_dom, y_dom, x_label, y_label, log_y, x_integer)
 
     def clamp_y(y):
@@ -203,7 +245,7 @@ def line_chart(title, x_label, y_label, series, x_dom, y_dom, log_y=False, x_int
         for k, text in enumerate(note["lines"]):
             body.append(f'<text x="{ML - 6}" y="{sy(clamp_y(note["y"])) + 4 + 9 * (k - (n - 1) / 2):.1f}" '
                         f'class="sim-tick" text-anchor="end">{escape(text)}</text>')
-    return _svg(title if label is None else label, body)
+    return _svg(line_summary(title, x_label, y_label, bars, series, log_y) if label is None else label, body)
 
 
 def boundary_chart(title: str, boundary: dict, data: dict) -> str:
@@ -232,7 +274,7 @@ def boundary_chart(title: str, boundary: dict, data: dict) -> str:
     for c in sorted(by_class):
         body.append(f'<path d="{"".join(by_class[c])}" class="sim-point sim-class-{c}"/>')
     body.append(f'</g><rect x="{x0}" y="{y0}" width="{size}" height="{size}" class="sim-box"/>')
-    return _svg(title, body)
+    return _svg(boundary_summary(title, boundary, len(data["X_train"])), body)
 
 
 _STOPS = [(0, 32, 76), (87, 92, 109), (124, 123, 120), (188, 175, 111), (253, 231, 55)]
@@ -251,7 +293,8 @@ def heatmap(title, x_label, y_label, x, y, values, log_scale=False, *, label=Non
             contours=()) -> str:
     """``values[j][i]`` over columns ``x`` and rows ``y`` (increasing upwards), as charts.js's
     ``heatmap``: ``contours`` (``{text, segments: [((x, y), (x, y))]}``) are haloed iso-lines
-    labelled at their rightmost end; ``label`` is the aria-label (default: the title)."""
+    labelled at their rightmost end; ``label`` is the aria-label (default: the title, the axes
+    and the colour range)."""
     def ok(v):
         return v is not None and math.isfinite(v) and (not log_scale or v > 0)
 
@@ -287,4 +330,4 @@ def heatmap(title, x_label, y_label, x, y, values, log_scale=False, *, label=Non
             body.append(f'<text x="{sx(best[0]) - 2:.1f}" y="{sy(best[1]) - 2:.1f}" class="sim-iso-label" '
                         f'text-anchor="end">{escape(c["text"])}</text>')
         body.append("</g>")
-    return _svg(title if label is None else label, body)
+    return _svg(f"{title}: {y_label} against {x_label}, {note}." if label is None else label, body)

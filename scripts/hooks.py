@@ -244,9 +244,19 @@ def on_page_content(html, page, config, files):
     return html
 
 
+_SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
+
+
+def label_search_dialog(html: str) -> str:
+    """mkdocs-material's search overlay is a dialog without a name (axe: aria-dialog-name):
+    name it "Search". A page without the overlay (no search plugin) is left as it is."""
+    return html.replace(_SEARCH_DIALOG, _SEARCH_DIALOG[:-1] + ' aria-label="Search">', 1)
+
+
 def on_post_page(output, page, config):
     """Put the page's Content-Security-Policy first in its <head> (a meta policy applies only to
-    what comes after it)."""
+    what comes after it); name the search dialog."""
+    output = label_search_dialog(output)
     policy = content_security_policy(output, _state.get("mode", "cdn"))
     meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
     return output.replace("<head>", f"<head>\n    {meta}", 1)

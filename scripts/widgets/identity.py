@@ -41,7 +41,7 @@ def _upper(values) -> float:
 
 
 def _relabel(svg: str, title: str, label: str) -> str:
-    return svg.replace(f'aria-label="{escape(title)}"', f'aria-label="{escape(label)}"', 1)
+    return figures.relabel(svg, label)  # the chart titled ``title``
 
 
 def charts(res: dict) -> list[str]:
@@ -68,7 +68,7 @@ def charts(res: dict) -> list[str]:
             [{"name": k, "cls": f"sim-{k}", "markers": True,
               "points": [(i + 1, b[key]) for i, b in enumerate(li[k]["blocks"] or [])]} for k in KINDS],
             (0.5, B + 0.5), (0, _upper(values)), x_integer=True)
-        return _relabel(svg, title, label)
+        return _relabel(svg, title, f"{label}. {figures.aria_label(svg)}")  # then the data summary
 
     return [loss,
             per_block("branch_rms", "Branch output", "RMS of the branch output",

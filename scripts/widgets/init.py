@@ -44,7 +44,7 @@ def fmt_starts(r: dict) -> str:
 
 
 def _relabel(svg: str, title: str, label: str) -> str:
-    return svg.replace(f'aria-label="{escape(title)}"', f'aria-label="{escape(label)}"', 1)
+    return figures.relabel(svg, label)  # the chart titled ``title``
 
 
 def charts(res: dict) -> list[str]:
@@ -81,7 +81,7 @@ def charts(res: dict) -> list[str]:
             (0, max(epochs, 1)), figures.log_domain(losses), log_y=True, x_integer=True)
         out.append(_relabel(svg, t, f"Training loss per epoch of the {kind} net, Xavier and He: training "
                                     f"starts {fmt_starts(r[kind]['xavier_normal'])} (Xavier), "
-                                    f"{fmt_starts(r[kind]['he_normal'])} (He)"))
+                                    f"{fmt_starts(r[kind]['he_normal'])} (He). {figures.aria_label(svg)}"))
     return out
 
 

@@ -87,7 +87,7 @@ def charts(res: dict, i: int, norm: str) -> list[str]:
 
 
 def _relabel(svg: str, title: str, label: str) -> str:
-    return svg.replace(f'aria-label="{escape(title)}"', f'aria-label="{escape(label)}"', 1)
+    return figures.relabel(svg, label)  # the chart titled ``title``
 
 
 def _cell(key: str, value, extra: str = "") -> str:

@@ -64,8 +64,8 @@ def test_every_page_loads_cleanly_at_desktop_and_phone_width(browser, base_url, 
             errors.clear()
             page.goto(base_url + path, wait_until="load")
             page.wait_for_function("() => !document.querySelector('.arithmatex') || document.querySelector('.katex')")
-            if page.locator("[data-sim]").count():
-                page.wait_for_selector("[data-sim] form.sim-controls")
+            if page.locator("[data-sim]").count():  # every widget, not only the first, mounts
+                page.wait_for_function("() => [...document.querySelectorAll('[data-sim]')].every((w) => w.querySelector('form.sim-controls'))")
             info = page.evaluate(CHECK)
             where = f"{path} at {size}"
             if errors:

@@ -71,6 +71,36 @@ function frame(svg, title, xDomain, yDomain, xLabel, yLabel, logY = false, xInte
   return { sx, sy };
 }
 
+/**
+ * A line chart's text alternative, read in place of the picture: the title, what is plotted
+ * against what, and each named bar group's and line's first and last value with their x,
+ * e.g. "Training loss: loss against epoch; plain from 0.856 at 0 to 0.507 at 30; residual …".
+ */
+export function lineSummary(title, xLabel, yLabel, bars = [], series = [], logY = false) {
+  const parts = [];
+  for (const s of [...bars, ...series]) {
+    if (s.name === undefined || s.name === null) continue;
+    const pts = s.points.filter(([, y]) => finite(y, logY));
+    if (!pts.length) parts.push(`${s.name}: no values`);
+    else if (pts.length === 1) parts.push(`${s.name} ${fmt(pts[0][1])} at ${fmt(pts[0][0])}`);
+    else {
+      const [[xa, ya], [xb, yb]] = [pts[0], pts[pts.length - 1]];
+      parts.push(`${s.name} from ${fmt(ya)} at ${fmt(xa)} to ${fmt(yb)} at ${fmt(xb)}`);
+    }
+  }
+  return `${title}: ${yLabel} against ${xLabel}${parts.length ? `; ${parts.join("; ")}` : ""}.`;
+}
+
+/** A decision-boundary chart's text alternative: how much of the plane each class takes. */
+function boundarySummary(title, boundary, points) {
+  const counts = new Map();
+  for (const c of boundary.classes) counts.set(c, (counts.get(c) || 0) + 1);
+  const shares = [...counts.keys()].sort((a, b) => a - b)
+    .map((c) => `class ${c} on ${Math.round((100 * counts.get(c)) / boundary.classes.length)} %`).join(", ");
+  return `${title}: the class the network predicts at each point of the input plane, with the ${points} `
+    + `training points on top; it predicts ${shares} of the plane.`;
+}
+
 function svgRoot(label) {
   return el("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": label, class: "sim-chart" });
 }
@@ -100,11 +130,11 @@ const finite = (v, logY = false) => v !== null && v !== undefined && Number.isFi
  * Bar groups and series with a name (and legend not false) enter the legend, in that order.
  * Values are clamped to yDomain. logY draws the y axis in powers of ten (yDomain must then be
  * positive); xInteger keeps only whole-number x ticks (for counts such as layers or blocks);
- * label is the aria-label (default: the title).
+ * label is the aria-label, the chart's text alternative (default: lineSummary's sentence).
  */
-export function lineChart({ title, label = title, xLabel, yLabel, xDomain, yDomain, logY = false, xInteger = false,
+export function lineChart({ title, label, xLabel, yLabel, xDomain, yDomain, logY = false, xInteger = false,
   series = [], bands = [], bars = [], hlines = [], hollow = [], yNotes = [] }) {
-  const svg = svgRoot(label);
+  const svg = svgRoot(label === undefined ? lineSummary(title, xLabel, yLabel, bars, series, logY) : label);
   const { sx, sy } = frame(svg, title, xDomain, yDomain, xLabel, yLabel, logY, xInteger);
   const clampY = (y) => Math.min(Math.max(y, yDomain[0]), yDomain[1]);
   const px = (v) => v.toFixed(1);
@@ -194,9 +224,11 @@ function boundaryCells(boundary) {
   return g;
 }
 
-/** Decision boundary: predicted class per grid cell, training points on top. */
+/** Decision boundary: predicted class per grid cell, training points on top; the aria-label
+ * says how much of the plane each class takes. */
 export function boundaryChart({ title, boundary, data }) {
-  const svg = svgRoot(title);
+  const svg = svgRoot(boundarySummary(title, boundary, data.X_train.length));
+  svg.summarize = (b) => boundarySummary(title, b, data.X_train.length);  // for updateBoundary
   svg.append(el("text", { x: M.l, y: 16, class: "sim-chart-title" }, title));
   const size = BOUNDARY_SIZE;
   const x0 = (W - size) / 2;
@@ -225,6 +257,7 @@ export function boundaryChart({ title, boundary, data }) {
 /** Redraw only the cells of a boundaryChart (same grid geometry, e.g. the next epoch's). */
 export function updateBoundary(svg, boundary) {
   svg.querySelector("g.sim-boundary").replaceWith(boundaryCells(boundary));
+  svg.setAttribute("aria-label", svg.summarize(boundary));
 }
 
 /** Sequential colour for t in [0, 1] (cividis-like: readable with colour-vision deficiency). */
@@ -243,14 +276,16 @@ export function sequential(t) {
  * contours: [{text, segments: [[[x, y], [x, y]], ...]}] draws iso-lines on top (in data
  * coordinates, e.g. traced by marching squares), each a haloed path ("sim-iso-halo",
  * "sim-iso-line") labelled text at its rightmost end ("sim-iso-label"), all in a
- * <g class="sim-iso">. label is the aria-label (default: the title).
+ * <g class="sim-iso">. label is the aria-label (default: the title, the axes and the colour
+ * range).
  */
-export function heatmap({ title, label = title, xLabel, yLabel, x, y, values, logScale = false, contours = [] }) {
-  const svg = svgRoot(label);
+export function heatmap({ title, label, xLabel, yLabel, x, y, values, logScale = false, contours = [] }) {
   const flat = values.flat().filter((v) => v !== null && Number.isFinite(v) && (!logScale || v > 0));
   const f = (v) => (logScale ? Math.log10(v) : v);
   const lo = Math.min(...flat.map(f));
   const hi = Math.max(...flat.map(f));
+  const note = logScale ? `colour: 10^${lo.toFixed(1)} … 10^${hi.toFixed(1)}` : `colour: ${fmt(lo)} … ${fmt(hi)}`;
+  const svg = svgRoot(label === undefined ? `${title}: ${yLabel} against ${xLabel}, ${note}.` : label);
   const { sx, sy } = frame(svg, title, [x[0], x[x.length - 1]], [y[0], y[y.length - 1]], xLabel, yLabel);
   const dx = (sx(x[x.length - 1]) - sx(x[0])) / Math.max(x.length - 1, 1);
   const dy = (sy(y[0]) - sy(y[y.length - 1])) / Math.max(y.length - 1, 1);
@@ -262,7 +297,6 @@ export function heatmap({ title, label = title, xLabel, yLabel, x, y, values, lo
       fill: ok ? sequential((f(v) - lo) / (hi - lo || 1)) : "none" }));
   }));
   svg.insertBefore(g, svg.children[1]);
-  const note = logScale ? `colour: 10^${lo.toFixed(1)} … 10^${hi.toFixed(1)}` : `colour: ${fmt(lo)} … ${fmt(hi)}`;
   svg.append(el("text", { x: W - M.r, y: 16, class: "sim-legend", "text-anchor": "end" }, note));
   if (contours.length) {
     const iso = el("g", { class: "sim-iso" });

@@ -46,7 +46,7 @@ export function charts(res) {
       xDomain: [0.5, B + 0.5], yDomain: [0, upper(values)],
       series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, markers: true,
         points: (li[k].blocks || []).map((b, i) => [i + 1, b[key]]) })) });
-    svg.setAttribute("aria-label", label);
+    svg.setAttribute("aria-label", `${label}. ${svg.getAttribute("aria-label")}`);  // then lineChart's summary of the data
     return svg;
   };
   return [loss,

@@ -52,7 +52,7 @@ export function charts(res) {
       series: INITS.map(([init, name, cls]) => ({ name, cls, markers: epochs <= 20,
         points: r[kind][init].curve.map((v, i) => [i, v]) })) });
     svg.setAttribute("aria-label", `Training loss per epoch of the ${kind} net, Xavier and He: training starts `
-      + `${fmtStarts(r[kind].xavier_normal)} (Xavier), ${fmtStarts(r[kind].he_normal)} (He)`);
+      + `${fmtStarts(r[kind].xavier_normal)} (Xavier), ${fmtStarts(r[kind].he_normal)} (He). ${svg.getAttribute("aria-label")}`);
     out.push(svg);
   }
   return out;
