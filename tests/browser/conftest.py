@@ -31,7 +31,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 def _build_self_site(out: Path) -> None:
     mkdocs = Path(sys.executable).parent / "mkdocs"
-    env = {**os.environ, "PYODIDE_MODE": "self", "NO_MKDOCS_2_WARNING": "1"}
+    # SITE_URL as `bash scripts/serve` has it (test_pages rewrites the sitemap from it)
+    env = {**os.environ, "PYODIDE_MODE": "self", "NO_MKDOCS_2_WARNING": "1",
+           "SITE_URL": "http://127.0.0.1:8000/"}
     run = subprocess.run([str(mkdocs), "build", "--strict", "--site-dir", str(out)], cwd=ROOT,
                          env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-3000:]
