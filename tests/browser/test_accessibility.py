@@ -300,6 +300,10 @@ def test_every_widget_runs_with_the_keyboard_alone(browser, base_url, tally):
             page.keyboard.press("Enter" if len(kind) % 2 else "Space")  # both keys, over the kinds
             keys += 1
             wait_done(page, root)
+            # the keyboard's focus stayed in the widget (Run, disabled while running, handed it on)
+            after = page.evaluate(FOCUS, root)
+            if not after["inside"]:
+                problems.append(f"{kind}: the focus left the widget during the run")
             said = page.evaluate("() => window.__said")
             states = [s for k, (s, _) in enumerate(said) if k == 0 or s != said[k - 1][0]]
             assert states == want, (kind, said)

@@ -128,6 +128,7 @@ export function frame(root, controls, options) {
     root, defaults, fields, inputs, errors, buttons, bar, status,
     running: false, stopped: false, paused: false, handles: [],
     setState(state, message = "") {
+      const focused = Object.values(buttons).find((b) => b && b === document.activeElement);
       root.dataset.state = state;
       status.textContent = message;
       buttons.run.disabled = state === "loading" || state === "running";
@@ -137,6 +138,13 @@ export function frame(root, controls, options) {
         if (state !== "running") { ui.paused = false; buttons.pause.textContent = "Pause"; }
       }
       buttons.retry.hidden = state !== "error" || !root.dataset.runtimeError;
+      // a button that becomes disabled under the keyboard's focus would drop the focus to the
+      // page: hand it to the button that does the next thing (Run → Pause or Stop → Retry or Run)
+      if (focused && (focused.disabled || focused.hidden)) {
+        const next = focused === buttons.run ? [buttons.pause, buttons.stop] : [buttons.retry, buttons.run];
+        const to = next.find((b) => b && !b.disabled && !b.hidden);
+        if (to) to.focus();
+      }
     },
     progress(done, total) { bar.max = Math.max(total, 1); bar.value = done; },
     onProgress(p) {
@@ -266,7 +274,8 @@ export function frame(root, controls, options) {
     if (inflight && inflight.busy) bridge.restart();  // a stopped call still computing: start afresh
     ui.stopped = false;
     ui.running = true;
-    ui.setState(bridge.isReady() ? "running" : "loading", bridge.isReady() ? "Running…" : "Loading the Python runtime…");
+    const loaded = options.runtime === false || bridge.isReady();  // nothing to load, or loaded
+    ui.setState(loaded ? "running" : "loading", loaded ? "Running…" : "Loading the Python runtime…");
     const token = {};
     ui.token = token;
     try {
