@@ -83,10 +83,7 @@ def _ones(n: int, dtype: np.dtype) -> np.ndarray:
 def _native_colsum(X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``X.sum(axis=0)`` as the vector-matrix product ``ones @ X`` (BLAS); into ``out`` when it
     fits. Equal to the portable sum up to rounding, in a machine-dependent order."""
-    ones = _ones(X.shape[0], X.dtype)
-    if _fits(out, X):
-        return np.matmul(ones, X, out=out)
-    return np.matmul(ones, X)
+    return np.matmul(_ones(X.shape[0], X.dtype), X, out=out if _fits(out, X) else None)
 
 
 def _native_sigmoid(z: np.ndarray) -> np.ndarray:

@@ -40,10 +40,6 @@ def _upper(values) -> float:
     return 1.1 * m if m > 0 else 1
 
 
-def _relabel(svg: str, title: str, label: str) -> str:
-    return figures.relabel(svg, label)  # the chart titled ``title``
-
-
 def charts(res: dict) -> list[str]:
     li = res["learn_identity"]
     cfg = res["config"]
@@ -56,9 +52,9 @@ def charts(res: dict) -> list[str]:
                               figures.log_domain([v for k in KINDS for v in li[k]["loss"]] + [tol]),
                               log_y=True)
     steps = {k: fmt_steps(li[k]) + (" steps" if li[k]["steps_to_tol"] is not None else "") for k in KINDS}
-    loss = _relabel(loss, "MSE to y = x",
-                    f"Mean squared error to the identity against the step, log scale: plain {steps['plain']}, "
-                    f"residual {steps['residual']} to reach {figures.js_str(tol)} (dashed)")
+    loss = figures.relabel(loss, f"Mean squared error to the identity against the step, log scale: "
+                                 f"plain {steps['plain']}, residual {steps['residual']} to reach "
+                                 f"{figures.js_str(tol)} (dashed)")
     B = cfg["identity_blocks"]
 
     def per_block(key, title, y_label, label):
@@ -68,7 +64,7 @@ def charts(res: dict) -> list[str]:
             [{"name": k, "cls": f"sim-{k}", "markers": True,
               "points": [(i + 1, b[key]) for i, b in enumerate(li[k]["blocks"] or [])]} for k in KINDS],
             (0.5, B + 0.5), (0, _upper(values)), x_integer=True)
-        return _relabel(svg, title, f"{label}. {figures.aria_label(svg)}")  # then the data summary
+        return figures.relabel(svg, f"{label}. {figures.aria_label(svg)}")  # then the data summary
 
     return [loss,
             per_block("branch_rms", "Branch output", "RMS of the branch output",

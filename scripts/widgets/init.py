@@ -43,10 +43,6 @@ def fmt_starts(r: dict) -> str:
     return "yes" if r["started"] else "no (diverged)" if r["status"] == "diverged" else "no"
 
 
-def _relabel(svg: str, title: str, label: str) -> str:
-    return figures.relabel(svg, label)  # the chart titled ``title``
-
-
 def charts(res: dict) -> list[str]:
     out = []
     r = res["init"]
@@ -67,9 +63,9 @@ def charts(res: dict) -> list[str]:
             t = f"{NAME[kind]}: {title}"
             svg = figures.line_chart(t, "weight layer, at initialisation", y_label, layers(kind, key),
                                      (1, depth), figures.log_domain(every), log_y=True, x_integer=True)
-            out.append(_relabel(svg, t, f"{what} of the {kind} net at initialisation, log scale, Xavier and "
-                                        f"He: factor per layer {fmt_factor(r[kind]['xavier_normal']['ratio'])} "
-                                        f"(Xavier) and {fmt_factor(r[kind]['he_normal']['ratio'])} (He)"))
+            out.append(figures.relabel(svg, f"{what} of the {kind} net at initialisation, log scale, Xavier "
+                                            f"and He: factor per layer {fmt_factor(r[kind]['xavier_normal']['ratio'])} "
+                                            f"(Xavier) and {fmt_factor(r[kind]['he_normal']['ratio'])} (He)"))
     epochs = res["config"]["epochs"]
     losses = [v for k in KINDS for init, _, _ in INITS for v in r[k][init]["curve"]]
     for kind in KINDS:
@@ -79,9 +75,9 @@ def charts(res: dict) -> list[str]:
             [{"name": name, "cls": cls, "markers": epochs <= 20,
               "points": list(enumerate(r[kind][init]["curve"]))} for init, name, cls in INITS],
             (0, max(epochs, 1)), figures.log_domain(losses), log_y=True, x_integer=True)
-        out.append(_relabel(svg, t, f"Training loss per epoch of the {kind} net, Xavier and He: training "
-                                    f"starts {fmt_starts(r[kind]['xavier_normal'])} (Xavier), "
-                                    f"{fmt_starts(r[kind]['he_normal'])} (He). {figures.aria_label(svg)}"))
+        out.append(figures.relabel(svg, f"Training loss per epoch of the {kind} net, Xavier and He: training "
+                                        f"starts {fmt_starts(r[kind]['xavier_normal'])} (Xavier), "
+                                        f"{fmt_starts(r[kind]['he_normal'])} (He). {figures.aria_label(svg)}"))
     return out
 
 

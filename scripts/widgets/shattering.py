@@ -68,26 +68,22 @@ def charts(res: dict, i: int, norm: str) -> list[str]:
                                  (-span, span), (-m, m))
         label = (f"Input gradient df/dt along the line of the {kind} net of depth {depth}, {bn_text}; "
                  f"lag-1 autocorrelation {fmt_rho(r[kind][i]['lag1'])}")
-        return _relabel(svg, f"g(t), depth {depth}", label)
+        return figures.relabel(svg, label)
 
     acfs = [v for k in KINDS for v in r[k][i]["acf"]]
     acf = figures.line_chart(f"ρ(k), depth {depth}", f"lag k (points), {bn_text}", "autocorrelation ρ(k)",
                              [{"name": k, "cls": f"sim-{k}", "points": list(zip(res["lags"], r[k][i]["acf"]))}
                               for k in KINDS], (0, res["lags"][-1]), rho_domain(acfs))
-    acf = _relabel(acf, f"ρ(k), depth {depth}",
-                   f"Autocorrelation of the gradient against lag at depth {depth}, {bn_text}, plain and residual")
+    acf = figures.relabel(acf, f"Autocorrelation of the gradient against lag at depth {depth}, {bn_text}, "
+                               "plain and residual")
     lag1 = [[(2, r["shallow"]["lag1"])] + [(e["depth"], e["lag1"]) for e in r[k]] for k in KINDS]
     trend = figures.line_chart("ρ(1) vs depth", f"depth (2: no blocks), {bn_text}", "lag-1 autocorrelation",
                                [{"name": k, "cls": f"sim-{k}", "markers": True, "points": lag1[n]}
                                 for n, k in enumerate(KINDS)],
                                (0, res["depths"][-1]), rho_domain([p[1] for s in lag1 for p in s]))
-    trend = _relabel(trend, "ρ(1) vs depth",
-                     f"Lag-1 autocorrelation of the gradient against depth, {bn_text}, plain and residual")
+    trend = figures.relabel(trend, f"Lag-1 autocorrelation of the gradient against depth, {bn_text}, "
+                                   "plain and residual")
     return [grad("plain"), grad("residual"), acf, trend]
-
-
-def _relabel(svg: str, title: str, label: str) -> str:
-    return figures.relabel(svg, label)  # the chart titled ``title``
 
 
 def _cell(key: str, value, extra: str = "") -> str:
