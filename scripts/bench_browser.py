@@ -4,8 +4,12 @@
 
 Reports, per run (each in a fresh browser context, so the HTTP cache is cold):
 * click → first live result: from the click on Run to the first epoch drawn (the runtime is
-  not prewarmed unless --prewarm, so this includes loading Pyodide, numpy and simcore);
+  not prewarmed unless --prewarm, so this includes loading Pyodide, numpy and simcore), timed
+  in the page (the click event's timestamp to the trainer's drawing of its first epoch) and,
+  for comparison, from outside around Playwright's click and polling;
 * the same for a second run on the same page (runtime already loaded);
+* how the worker's boot went: from the build's memory snapshot or not, and when each stage
+  (scripts imported, runtime started, numpy loaded, simcore imported) ended;
 * the full default run in the browser vs the same two api.train calls natively, side by
   side in this process (the ratio is what matters; the machine's load moves both);
 * main-thread long tasks (over 50 ms) during the run, from PerformanceObserver;
@@ -65,6 +69,23 @@ class _Bare(_Quiet):
 
 
 FIRST = "() => Number(document.querySelector('[data-sim=trainer]').dataset.records || 0) > 0"
+# Timed in the page, as the reader lives it: from the click event's timestamp to the moment the
+# trainer draws its first epoch (it sets data-records when it draws), both on the page's clock.
+# (Timing from outside, around Playwright's click and polling, adds its own 0.1-0.3 s.)
+CLOCK = """
+window.__clicks = []; window.__firsts = [];
+document.addEventListener("click", (e) => {
+  if (e.target.closest && e.target.closest("[data-action=run]")) window.__clicks.push(e.timeStamp);
+}, true);
+new MutationObserver((list) => {
+  for (const m of list) {
+    if (m.target.dataset.records !== "0" && window.__firsts.length < window.__clicks.length) {
+      window.__firsts.push(performance.now());
+    }
+  }
+}).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-records"] });
+"""
+BOOT = """async () => (await (await import(new URL("../javascripts/sim/bridge.js", location.href).href)).start()).boot"""
 OBSERVE = """() => {
   window.__long = [];
   new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
@@ -105,6 +126,7 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for _ in range(args.runs):
             ctx = browser.new_context()
+            ctx.add_init_script(CLOCK)
             if not args.prewarm:
                 ctx.add_init_script("Object.defineProperty(navigator, 'connection', "
                                     "{value: {saveData: true}, configurable: true});")
@@ -115,21 +137,22 @@ def main() -> None:
             t0 = time.perf_counter()
             page.click("[data-action=run]")
             page.wait_for_function(FIRST, polling=5)
-            cold = time.perf_counter() - t0
+            outside = time.perf_counter() - t0
             page.wait_for_selector('[data-sim=trainer][data-state="done"]')
-            browser_run = time.perf_counter() - t0 - cold
+            browser_run = time.perf_counter() - t0 - outside
             cfg = page.evaluate("() => JSON.parse(document.querySelector('[data-sim=trainer]').dataset.config)")
             t1 = time.perf_counter()
             for kind in ("plain", "residual"):
                 api.train({**cfg, "kind": kind})
             native = time.perf_counter() - t1
-            t2 = time.perf_counter()
             page.click("[data-action=run]")
             page.wait_for_function(FIRST, polling=5)
-            warm = time.perf_counter() - t2
             page.wait_for_selector('[data-sim=trainer][data-state="done"]')
             long_tasks = page.evaluate("() => window.__long")
-            rows.append((cold, warm, browser_run, native, long_tasks))
+            clicks, firsts = page.evaluate("() => [window.__clicks, window.__firsts]")
+            cold, warm = ((f - c) / 1000 for c, f in zip(clicks, firsts))
+            boot = page.evaluate(BOOT)
+            rows.append((cold, warm, browser_run, native, long_tasks, outside, boot))
             ctx.close()
             if args.bare:
                 ctx = browser.new_context()
@@ -145,6 +168,7 @@ def main() -> None:
     print("|---|---:|---|")
     fmt = lambda xs: ", ".join(f"{x:.2f}" for x in xs)  # noqa: E731
     for name, i in (("click → first live epoch, cold cache (s)", 0),
+                    ("the same, timed from outside the page (s)", 5),
                     ("click → first live epoch, second run (s)", 1),
                     ("default run in the browser (s)", 2), ("same two api.train calls natively (s)", 3)):
         xs = [r[i] for r in rows]
@@ -155,6 +179,12 @@ def main() -> None:
     worst = max((max(r[4]) for r in rows if r[4]), default=0)
     print(f"| main-thread tasks over 50 ms during two runs | {statistics.median(longs):.0f} | "
           f"{', '.join(map(str, longs))} (longest {worst:.0f} ms) |")
+    snap = [r[6].get("snapshot") for r in rows]
+    print(f"| runtime started from the build's memory snapshot | {sum(snap)} of {len(snap)} | "
+          f"{', '.join('yes' if x else 'no (' + r[6].get('why', '?') + ')' for x, r in zip(snap, rows))} |")
+    for stage in ("scripts_imported", "runtime", "numpy", "simcore"):
+        xs = [r[6]["ms"][stage] / 1000 for r in rows]
+        print(f"| worker: boot start → {stage.replace('_', ' ')} (s) | {statistics.median(xs):.2f} | {fmt(xs)} |")
     for name, key in (("bare Pyodide: loadPyodide (s)", "boot"),
                       ("bare Pyodide: numpy's package (s)", "numpy_package"),
                       ("bare Pyodide: import numpy (s)", "numpy_import"),

@@ -21,6 +21,7 @@ import widgets  # noqa: E402  (scripts/widgets/<kind>.py: each widget's static f
 import vendor_npm  # noqa: E402  (KaTeX, pinned and cached)
 import vendor_pyodide  # noqa: E402
 import sri  # noqa: E402  (integrity hashes of the runtime)
+import snapshot  # noqa: E402  (Pyodide's memory after start-up, made in headless Chromium)
 
 CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
 MODES = ("cdn", "self")
@@ -162,8 +163,15 @@ def on_config(config):
         dist = vendor_pyodide.vendor(version)
         _state.update(dist=dist, lock=self_lock(dist, wheel, _state["sha256"]))
         integrity = sri.of_folder(dist, _state["lock"])
+        _state["snapshot"] = _snapshot(dist)
+        _state["snapshot_dir"] = "assets/pyodide/"
     else:
         integrity = sri.for_cdn(version, CDN.format(version=version), vendor_pyodide.cache_root())
+        # the snapshot must be made from the very runtime the CDN serves: the files the
+        # integrity hashes were computed from; it is served from this site
+        source = sri.cdn_source(version, vendor_pyodide.cache_root()) if integrity else None
+        _state["snapshot"] = _snapshot(source) if source else None
+        _state["snapshot_dir"] = "assets/pyodide-snapshot/"
     config["extra"]["sim"] = {
         "pyodideVersion": version,
         "mode": mode,
@@ -175,7 +183,23 @@ def on_config(config):
         # SRI of each runtime file (scripts/sri.py); {} when the cdn build could not know them
         "integrity": integrity,
     }
+    if _state.get("snapshot"):
+        # the worker starts from it when it can, from scratch otherwise (scripts/snapshot.py)
+        config["extra"]["sim"]["snapshot"] = {
+            "url": _state["snapshot_dir"] + _state["snapshot"].name,
+            "integrity": sri.integrity(_state["snapshot"].read_bytes()),
+        }
     return config
+
+
+def _snapshot(dist: Path) -> Path | None:
+    """The memory snapshot of ``dist`` (scripts/snapshot.py), or None: the site then boots its
+    runtime from scratch, only slower."""
+    try:
+        return snapshot.make(dist)
+    except (OSError, RuntimeError) as exc:  # a browser that could not make one
+        print(f"snapshot: not made ({exc}); the site's runtime will boot without one", file=sys.stderr)
+        return None
 
 
 def self_lock(dist: Path, wheel: Path, sha256: str) -> str:
@@ -271,13 +295,18 @@ def on_post_template(output_content, template_name, config):
 
 def on_post_build(config):
     """Copy the wheel into the site; in ``self`` mode also the trimmed Pyodide, with simcore
-    added to its lock file so one ``loadPackage(["numpy", "simcore"])`` fetches both."""
+    added to its lock file so one ``loadPackage(["numpy", "simcore"])`` fetches both, and the
+    memory snapshot the runtime starts from (when one could be made)."""
     site = Path(config["site_dir"])
     vendor_npm.copy_katex(site / "assets" / "katex")  # maths, served with the site
     wheel = _state["wheel"]
     dest = site / "assets" / "simcore"
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(wheel, dest / wheel.name)
+    if _state.get("snapshot"):
+        out = site / _state["snapshot_dir"]
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(_state["snapshot"], out / _state["snapshot"].name)
     if _state["mode"] != "self":
         return
     dist = _state["dist"]

@@ -58,6 +58,14 @@ def _download(index_url: str, dest: Path, timeout: float = 60.0) -> Path:
     return dest
 
 
+def cdn_source(version: str, cache: Path) -> Path | None:
+    """The folder :func:`for_cdn` hashed the pinned CDN runtime from (``PYODIDE_SRI_SOURCE``, or
+    the files downloaded from the CDN), or None when it has none."""
+    source = os.environ.get("PYODIDE_SRI_SOURCE")
+    folder = Path(source) if source else cache / "pyodide-cdn" / version
+    return folder if all((folder / name).is_file() for name in FILES) else None
+
+
 def for_cdn(version: str, index_url: str, cache: Path) -> dict[str, str]:
     """The hashes of the pinned CDN runtime, or ``{}`` when they cannot be known (see the module
     docstring for ``PYODIDE_SRI`` and ``PYODIDE_SRI_SOURCE``)."""

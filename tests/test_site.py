@@ -40,6 +40,10 @@ def test_mkdocs_build_strict(tmp_path):
     wheel = site / cfg["wheelURL"]
     assert hashlib.sha256(wheel.read_bytes()).hexdigest() == cfg["wheelSha256"]
     assert not (site / "assets" / "pyodide").exists(), "cdn mode must not ship Pyodide"
+    # the memory snapshot of the CDN's runtime (made from the files hashed above), served here
+    snap = site / cfg["snapshot"]["url"]
+    assert cfg["snapshot"]["url"].startswith("assets/pyodide-snapshot/snapshot-")
+    assert sri.integrity(snap.read_bytes()) == cfg["snapshot"]["integrity"]
     assert 'data-sim="trainer"' in page and "fonts.googleapis" not in page
     # nothing is read from another host at read time but the pinned Pyodide CDN (in the
     # worker): the maths engine and its fonts are served with the site

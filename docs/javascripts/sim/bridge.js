@@ -29,6 +29,7 @@ export function simConfig() {
     root: root.href,
     indexURL: new URL(cfg.indexURL, root).href,
     wheelURL: new URL(cfg.wheelURL, root).href,
+    snapshot: cfg.snapshot ? { ...cfg.snapshot, url: new URL(cfg.snapshot.url, root).href } : null,
   };
 }
 

@@ -2,7 +2,7 @@
 // Messages in:  {id, type: "init", config} | {id, type: "run", task, config}
 //               {id, type: "stream-start", task, config} | {id, type: "stream-next", max, budgetMs}
 //               {id, type: "stream-stop"} | {id, type: "memory"}
-// Messages out: {type: "progress", stage, done, total} | {id, type: "ready"}
+// Messages out: {type: "progress", stage, done, total} | {id, type: "ready", boot}
 //               {id, type: "result", result} | {id, type: "epochs", records, done}
 //               {id, type: "error", message, field?} | {type: "alive", lock}
 // The init message names a Web Lock (config.lock) that the worker holds for as long as it
@@ -187,9 +187,86 @@ async function loadPackages(pyodide, names, cfg) {
   throw new Error(`${names.join(", ")} could not be loaded (${why}).`);
 }
 
+// The build's memory snapshot of Pyodide after start-up (scripts/snapshot.py), when it has one:
+// fetched with its SRI hash, gunzipped here. null on any failure: the runtime then boots from
+// scratch, only slower.
+async function fetchSnapshot(cfg) {
+  if (!cfg.snapshot || typeof DecompressionStream !== "function") return null;
+  try {
+    const response = await fetch(cfg.snapshot.url, { integrity: cfg.snapshot.integrity });
+    if (!response.ok) return null;
+    const unzipped = response.body.pipeThrough(new DecompressionStream("gzip"));
+    return new Uint8Array(await new Response(unzipped).arrayBuffer());
+  } catch (_) {
+    return null;
+  }
+}
+
+// How the last boot went (sent with "ready"): from the snapshot or from scratch, and why not.
+let bootInfo = null;
+
+async function startPyodide(cfg, loadPyodide, snapshot) {
+  const bytes = await snapshot;
+  if (bytes) {
+    let failed = false;
+    runtimeFailed.catch(() => { failed = true; });
+    try {
+      const pyodide = await Promise.race([loadPyodide({ indexURL: cfg.indexURL, _loadSnapshot: bytes }), runtimeFailed]);
+      bootInfo = { snapshot: true };
+      return pyodide;
+    } catch (err) {
+      await Promise.resolve();  // let `failed` see a rejected runtimeFailed
+      if (failed) throw err;    // the runtime's own files failed: no second try can help
+      bootInfo = { snapshot: false, why: `the snapshot was refused (${String(err && err.message || err).split("\n")[0]})` };
+    }
+  } else {
+    bootInfo = { snapshot: false, why: cfg.snapshot ? "the snapshot could not be fetched" : "this build has no snapshot" };
+  }
+  return Promise.race([loadPyodide({ indexURL: cfg.indexURL }), runtimeFailed]);
+}
+
+// Pyodide fetches and compiles its 10 MB WebAssembly module only once loadPyodide runs, after
+// its two scripts are fetched, checked and imported. Start that compile at once instead, in
+// parallel with them (with the same integrity check), and hand Pyodide the compiled module
+// when it asks for it: its fetch of the .wasm gets a stand-in response and its
+// instantiateStreaming of that stand-in instantiates the module compiled here.
+function precompileWasm(cfg) {
+  const url = cfg.indexURL + "pyodide.asm.wasm";
+  const integrity = (cfg.integrity || {})["pyodide.asm.wasm"];
+  const compiled = WebAssembly.compileStreaming(fetch(url, integrity ? { integrity } : {}));
+  compiled.catch(() => {});  // Pyodide's own fetch of the file then reports what went wrong
+  const standIn = new Response(new Uint8Array(0), { headers: { "Content-Type": "application/wasm" } });
+  let handedOut = false;
+  const fetchBefore = self.fetch;
+  self.fetch = async (input, init) => {
+    const target = String(input instanceof Request ? input.url : input);
+    if (!handedOut && target === url && !(init && init.method && init.method !== "GET")) {
+      try {
+        await compiled;
+        handedOut = true;
+        return standIn;
+      } catch (_) { /* fall through: fetch it again, and fail with the reason */ }
+    }
+    return fetchBefore(input, init);
+  };
+  const instantiateStreaming = WebAssembly.instantiateStreaming;
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    if ((await source) === standIn) {
+      const module = await compiled;
+      return { module, instance: await WebAssembly.instantiate(module, imports) };
+    }
+    return instantiateStreaming(source, imports);
+  };
+}
+
 async function boot(cfg) {
   const total = 3;
   progress("runtime", 0, total);
+  const t0 = performance.now();
+  const ms = {};  // milliseconds from the start of boot to the end of each stage
+  const lap = (stage) => { ms[stage] = Math.round(performance.now() - t0); };
+  const snapshot = fetchSnapshot(cfg);  // downloads while the runtime's files do
+  snapshot.then(() => lap("snapshot_fetched"));
   // Fail fast (and clearly) when the runtime cannot be reached: offline in cdn mode, a
   // blocked host, a missing self-hosted copy. A HEAD request costs nothing to download.
   let probe;
@@ -201,10 +278,13 @@ async function boot(cfg) {
   }
   if (!probe.ok) throw new Error(`Pyodide ${cfg.pyodideVersion} is missing at ${cfg.indexURL} (${probe.status}).`);
   pinFetches(cfg);
+  precompileWasm(cfg);
   const { loadPyodide } = await importChecked(cfg, "pyodide.mjs");
   // Defines globalThis._createPyodideModule, so loadPyodide does not import it again unchecked.
   if ((cfg.integrity || {})["pyodide.asm.js"]) await importChecked(cfg, "pyodide.asm.js");
-  const pyodide = await Promise.race([loadPyodide({ indexURL: cfg.indexURL }), runtimeFailed]);
+  lap("scripts_imported");
+  const pyodide = await startPyodide(cfg, loadPyodide, snapshot);
+  lap("runtime");
   progress("numpy", 1, total);
   if (cfg.mode === "self") {
     // The lock file must name exactly the wheel this page was built with.
@@ -214,10 +294,12 @@ async function boot(cfg) {
       throw new Error("The simcore wheel on the server does not match this page (stale build); reload the page.");
     }
     await loadPackages(pyodide, ["numpy"], cfg);
+    lap("numpy");
     progress("simcore", 2, total);
     await loadPackages(pyodide, ["simcore"], cfg);
   } else {
     await loadPackages(pyodide, ["numpy"], cfg);
+    lap("numpy");
     progress("simcore", 2, total);
     const response = await fetch(cfg.wheelURL, { cache: "no-cache" });
     if (!response.ok) throw new Error(`Could not fetch the simcore wheel (${response.status}).`);
@@ -241,6 +323,8 @@ async function boot(cfg) {
     memory: glue("memory_json"),
   };
   runtime = pyodide;
+  lap("simcore");
+  bootInfo.ms = ms;
   progress("ready", total, total);
 }
 
@@ -270,7 +354,7 @@ self.onmessage = async (event) => {
       }
       booting = booting || boot(msg.config);
       await booting;
-      self.postMessage({ id: msg.id, type: "ready" });
+      self.postMessage({ id: msg.id, type: "ready", boot: bootInfo });
       return;
     }
     await booting;

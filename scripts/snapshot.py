@@ -1,0 +1,178 @@
+"""A memory snapshot of Pyodide after start-up, made at build time, so readers skip CPython's boot.
+
+Pyodide 0.27 can save its whole WebAssembly memory once CPython has started and its own Python
+packages are imported (``loadPyodide({_makeSnapshot: true})`` then ``makeMemorySnapshot()``), and
+start from such a snapshot instead (``loadPyodide({_loadSnapshot})``). Measured in Debian's
+Chromium on 127.0.0.1 (docs/runtime.md): ``loadPyodide`` takes about 2.3 s from scratch, of which
+about 1.8 s is Python importing Pyodide's own modules; from a snapshot it takes about 0.7 s.
+
+The snapshot is made here, in headless Chromium (the same kind of JavaScript engine and module
+worker that later restores it), from exactly the Pyodide files the site serves, with the standard
+library modules imported that installing a wheel, numpy and simcore would import next
+(:data:`PRELOAD`). numpy itself cannot be in it: a snapshot holds memory, not the WebAssembly
+modules of loaded extension libraries. It is written gzip-compressed (about 6 MB for 24 MB) and
+cached under ``~/.cache/residual/snapshots/`` by the hash of everything that goes into it.
+
+The snapshot API is experimental (its options start with an underscore) and tied to one build:
+Pyodide refuses a snapshot of another build (it compares build ids), the page fetches it with
+its SRI hash, and the worker starts from scratch when anything about it fails. Without Chromium
+the build goes on without a snapshot and says so; the site then boots from scratch.
+
+    .venv/bin/python scripts/snapshot.py DIST OUT.bin.gz   # DIST: a Pyodide folder
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import vendor_pyodide  # noqa: E402
+
+FORMAT = 1  # bump when what goes into a snapshot changes in a way the inputs below do not show
+INPUTS = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
+
+# Pure-Python standard library modules (and their C parts built into Pyodide's main module) that
+# loadPackage's wheel installer, ``import numpy`` and ``import simcore.api`` import; measured by
+# diffing sys.modules around those steps in the browser. ctypes is left out on purpose: importing
+# it opens the main module with dlopen, whose handle lives outside the saved memory.
+PRELOAD = ("base64", "csv", "datetime", "email.message", "email.utils", "importlib.metadata",
+           "tarfile", "zipfile", "shutil", "__future__", "dataclasses", "json", "numbers",
+           "pickle", "pkgutil", "platform")
+
+_WORKER = """\
+const { loadPyodide } = await import("./pyodide/pyodide.mjs");
+try {
+  const py = await loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href, _makeSnapshot: true });
+  py.runPython(%(imports)r);
+  const snapshot = py.makeMemorySnapshot();
+  await fetch("/save", { method: "POST", body: snapshot });
+} catch (err) {
+  await fetch("/fail", { method: "POST", body: String(err && err.stack || err) });
+}
+"""
+_PAGE = b"""<!doctype html><meta charset="utf-8"><script type="module">
+new Worker("worker.js", { type: "module" });
+</script>"""
+
+
+def _worker_js() -> bytes:
+    return (_WORKER % {"imports": "import " + ", ".join(PRELOAD)}).encode()
+
+
+def key(dist: Path) -> str:
+    """The hash of everything that goes into a snapshot of ``dist``."""
+    h = hashlib.sha256(f"snapshot format {FORMAT}\n".encode() + _worker_js())
+    for name in INPUTS:
+        h.update(name.encode() + b"\0" + hashlib.sha256((dist / name).read_bytes()).digest())
+    return h.hexdigest()
+
+
+def chromium() -> str | None:
+    """The Chromium to make snapshots with: ``$CHROMIUM``, else Debian's, else one on PATH."""
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser",
+                      "google-chrome"):
+        if candidate and (Path(candidate).is_file() or shutil.which(candidate)):
+            return candidate
+    return None
+
+
+def _make(dist: Path, browser: str, timeout: float) -> bytes:
+    result: dict[str, bytes] = {}
+    got = threading.Event()
+    files = {"/": (_PAGE, "text/html"), "/worker.js": (_worker_js(), "text/javascript")}
+    types = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
+             ".zip": "application/zip", ".json": "application/json"}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            path = self.path.split("?")[0]
+            if path in files:
+                body, ctype = files[path]
+            elif path.startswith("/pyodide/") and (dist / path[9:]).is_file() and "/" not in path[9:]:
+                body, ctype = (dist / path[9:]).read_bytes(), types.get(Path(path).suffix, "application/octet-stream")
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            result[self.path] = body
+            self.send_response(204)
+            self.end_headers()
+            got.set()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    profile = tempfile.mkdtemp(prefix="snapshot-chromium-")
+    args = [browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+            f"--user-data-dir={profile}", f"http://127.0.0.1:{server.server_address[1]}/"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not got.wait(timeout):
+            raise RuntimeError(f"no snapshot from {browser} within {timeout:.0f} s")
+    finally:
+        proc.kill()
+        proc.wait()
+        server.shutdown()
+        shutil.rmtree(profile, ignore_errors=True)
+    if "/save" not in result:
+        raise RuntimeError("Pyodide could not make a snapshot: " + result.get("/fail", b"").decode()[:500])
+    data = result["/save"]
+    if len(data) < 1 << 20:
+        raise RuntimeError(f"the snapshot is implausibly small ({len(data)} bytes)")
+    return data
+
+
+def make(dist: Path, browser: str | None = None, timeout: float = 120.0) -> Path | None:
+    """The gzip-compressed snapshot of ``dist`` (cached), or None (with a note on stderr) when no
+    Chromium is available to make it."""
+    out = vendor_pyodide.cache_root() / "snapshots" / f"snapshot-{key(dist)[:24]}.bin.gz"
+    if out.exists():
+        return out
+    browser = browser or chromium()
+    if browser is None:
+        print("snapshot: no Chromium found (set CHROMIUM=...): the site's runtime will boot without a "
+              "memory snapshot (about 1.5 s slower)", file=sys.stderr)
+        return None
+    data = gzip.compress(_make(dist, browser, timeout), compresslevel=9, mtime=0)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(f".{os.getpid()}.part")
+    tmp.write_bytes(data)
+    tmp.replace(out)  # atomic: builds running side by side never see half a file
+    return out
+
+
+def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dist", type=Path, help="a Pyodide folder (pyodide.mjs, pyodide.asm.*, python_stdlib.zip)")
+    ap.add_argument("out", type=Path, help="where to write the gzip-compressed snapshot")
+    args = ap.parse_args()
+    made = make(args.dist)
+    if made is None:
+        sys.exit(1)
+    shutil.copy2(made, args.out)
+    print(f"{args.out}: {args.out.stat().st_size:,} bytes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""The runtime starts from the build's memory snapshot of Pyodide (scripts/snapshot.py), and from
+scratch whenever the snapshot cannot be used: missing, altered in transit, or refused by Pyodide
+itself. Either way the numbers are simcore's (the same as natively)."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from sim_page import assert_equal_numbers, shown_numbers, wait_done, widget_config
+from test_identity_widget import native_numbers
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import snapshot  # noqa: E402
+
+ROOT = '[data-sim="identity"]'
+URL = "/lab/identity/"  # its default settings: widget_config() gives them
+BOOT = """async () => (await (await import(new URL('../../javascripts/sim/bridge.js', location.href).href)).start()).boot"""
+SNAPSHOT = "**/assets/pyodide/snapshot-*.bin.gz"
+
+
+def _config(site: Path) -> dict:
+    html = (site / "lab" / "identity" / "index.html").read_text()
+    return json.loads(re.search(r'<script id="sim-config"[^>]*>(.*?)</script>', html, re.S).group(1))
+
+
+def _run(probe, base_url) -> dict:
+    page = probe.page
+    page.goto(base_url + URL)
+    page.wait_for_selector(f"{ROOT} form")
+    page.click(f"{ROOT} [data-action=run]")
+    wait_done(page, ROOT)
+    assert_equal_numbers(shown_numbers(page, ROOT), native_numbers(widget_config(page, ROOT)))
+    return page.evaluate(BOOT)
+
+
+def test_the_build_ships_the_snapshot_it_names(site):
+    cfg = _config(site)["snapshot"]
+    served = site / cfg["url"]
+    # made from the very files the site serves (the name carries the hash of its inputs)
+    assert served.is_file() and served.name == f"snapshot-{snapshot.key(site / 'assets' / 'pyodide')[:24]}.bin.gz"
+    data = served.read_bytes()
+    assert cfg["integrity"] == "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+    raw = gzip.decompress(data)
+    # Pyodide's snapshot header: a magic number, then the build id of the Pyodide it was made
+    # with, which must be the served runtime's (pyodide.mjs carries it)
+    build_id = re.search(r'BUILD_ID:"([0-9a-f]{64})"', (site / "assets" / "pyodide" / "pyodide.mjs").read_text()).group(1)
+    words = [int.from_bytes(raw[16 + 4 * i:20 + 4 * i], "little") for i in range(8)]
+    assert "".join(f"{w:08x}" for w in words) == build_id
+    assert len(raw) > 16 << 20  # the whole WebAssembly memory after start-up
+
+
+def test_the_runtime_starts_from_the_snapshot(probe, base_url, tally):
+    boot = _run(probe, base_url)
+    assert boot["snapshot"] is True, boot
+    assert set(boot["ms"]) >= {"scripts_imported", "runtime", "numpy", "simcore"}
+    probe.assert_clean()
+    tally.count("Runtime", "boots from the build's memory snapshot")
+
+
+def test_a_missing_snapshot_means_a_boot_from_scratch(probe, base_url, tally):
+    probe.page.route(SNAPSHOT, lambda route: route.fulfill(status=404, body=b""))
+    boot = _run(probe, base_url)
+    assert boot == {**boot, "snapshot": False, "why": "the snapshot could not be fetched"}
+    probe.failed = [f for f in probe.failed if "snapshot-" not in f]  # the 404 we served
+    probe.assert_clean()
+    tally.count("Faults", "snapshot missing (booted from scratch)")
+
+
+def test_an_altered_snapshot_is_not_used(probe, base_url, tally):
+    def tamper(route):
+        response = route.fetch()
+        route.fulfill(response=response, body=response.body() + b"\0")
+
+    probe.page.route(SNAPSHOT, tamper)
+    boot = _run(probe, base_url)
+    assert boot == {**boot, "snapshot": False, "why": "the snapshot could not be fetched"}
+    assert probe.failed == []
+    # the browser reports the integrity failure itself, nothing else goes wrong
+    assert all("integrity" in e for e in probe.console_errors), probe.console_errors
+    tally.count("Faults", "snapshot altered in transit (refused, booted from scratch)")
+
+
+@pytest.mark.parametrize("how", ["another build", "not a snapshot"])
+def test_a_snapshot_pyodide_refuses_means_a_boot_from_scratch(probe, base_url, site, how, tally):
+    """A snapshot that passes the integrity check but that Pyodide refuses (made by another
+    build of Pyodide, or not a snapshot at all): the worker boots again from scratch."""
+    cfg = _config(site)
+    raw = bytearray(gzip.decompress((site / cfg["snapshot"]["url"]).read_bytes()))
+    if how == "another build":
+        raw[16] ^= 0xFF  # the first byte of the build id
+    else:
+        raw[0:4] = b"\0\0\0\0"  # the magic number
+    bad = gzip.compress(bytes(raw), compresslevel=1)
+    integrity = "sha384-" + base64.b64encode(hashlib.sha384(bad).digest()).decode()
+    page = probe.page
+
+    def page_with_new_hash(route):
+        response = route.fetch()
+        route.fulfill(response=response, body=response.text().replace(cfg["snapshot"]["integrity"], integrity))
+
+    page.route("**/lab/identity/", page_with_new_hash)
+    page.route(SNAPSHOT, lambda route: route.fulfill(status=200, body=bad, content_type="application/gzip"))
+    boot = _run(probe, base_url)
+    assert boot["snapshot"] is False and boot["why"].startswith("the snapshot was refused ("), boot
+    assert {"another build": "build id mismatch", "not a snapshot": "invalid magic number"}[how] in boot["why"]
+    probe.assert_clean()
+    tally.count("Faults", "snapshot refused by Pyodide (booted again from scratch)")
