@@ -9,7 +9,7 @@ Reports, per run (each in a fresh browser context, so the HTTP cache is cold):
   for comparison, from outside around Playwright's click and polling;
 * the same for a second run on the same page (runtime already loaded);
 * how the worker's boot went: from the build's memory snapshot or not, and when each stage
-  (scripts imported, runtime started, numpy loaded, simcore imported) ended;
+  (scripts imported, runtime started, numpy and simcore installed, simcore imported) ended;
 * the full default run in the browser vs the same two api.train calls natively, side by
   side in this process (the ratio is what matters; the machine's load moves both);
 * main-thread long tasks (over 50 ms) during the run, from PerformanceObserver;
@@ -182,7 +182,7 @@ def main() -> None:
     snap = [r[6].get("snapshot") for r in rows]
     print(f"| runtime started from the build's memory snapshot | {sum(snap)} of {len(snap)} | "
           f"{', '.join('yes' if x else 'no (' + r[6].get('why', '?') + ')' for x, r in zip(snap, rows))} |")
-    for stage in ("scripts_imported", "runtime", "numpy", "simcore"):
+    for stage in ("scripts_imported", "runtime", "packages", "simcore"):
         xs = [r[6]["ms"][stage] / 1000 for r in rows]
         print(f"| worker: boot start → {stage.replace('_', ' ')} (s) | {statistics.median(xs):.2f} | {fmt(xs)} |")
     for name, key in (("bare Pyodide: loadPyodide (s)", "boot"),

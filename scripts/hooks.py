@@ -161,17 +161,19 @@ def on_config(config):
     _state.update(wheel=wheel, sha256=build_wheel.sha256_of(wheel), mode=mode, version=version)
     if mode == "self":
         dist = vendor_pyodide.vendor(version)
-        _state.update(dist=dist, lock=self_lock(dist, wheel, _state["sha256"]))
+        startup = _startup(dist)
+        _state.update(dist=dist, snapshot=startup and startup.snapshot, numpy=startup and startup.numpy,
+                      snapshot_dir="assets/pyodide/")
+        _state["lock"] = self_lock(dist, wheel, _state["sha256"], _state["numpy"])
         integrity = sri.of_folder(dist, _state["lock"])
-        _state["snapshot"] = _snapshot(dist)
-        _state["snapshot_dir"] = "assets/pyodide/"
     else:
         integrity = sri.for_cdn(version, CDN.format(version=version), vendor_pyodide.cache_root())
         # the snapshot must be made from the very runtime the CDN serves: the files the
-        # integrity hashes were computed from; it is served from this site
+        # integrity hashes were computed from; it is served from this site (numpy comes from
+        # the CDN as it is)
         source = sri.cdn_source(version, vendor_pyodide.cache_root()) if integrity else None
-        _state["snapshot"] = _snapshot(source) if source else None
-        _state["snapshot_dir"] = "assets/pyodide-snapshot/"
+        startup = _startup(source) if source else None
+        _state.update(snapshot=startup and startup.snapshot, numpy=None, snapshot_dir="assets/pyodide-snapshot/")
     config["extra"]["sim"] = {
         "pyodideVersion": version,
         "mode": mode,
@@ -192,9 +194,9 @@ def on_config(config):
     return config
 
 
-def _snapshot(dist: Path) -> Path | None:
-    """The memory snapshot of ``dist`` (scripts/snapshot.py), or None: the site then boots its
-    runtime from scratch, only slower."""
+def _startup(dist: Path):
+    """The memory snapshot of ``dist`` and its numpy wheel byte-compiled (scripts/snapshot.py), or
+    None: the site then boots its runtime from scratch, only slower."""
     try:
         return snapshot.make(dist)
     except (OSError, RuntimeError) as exc:  # a browser that could not make one
@@ -202,10 +204,16 @@ def _snapshot(dist: Path) -> Path | None:
         return None
 
 
-def self_lock(dist: Path, wheel: Path, sha256: str) -> str:
+def self_lock(dist: Path, wheel: Path, sha256: str, numpy: Path | None = None) -> str:
     """The distribution's lock file with the simcore wheel added (the text the site serves), so
-    one ``loadPackage(["numpy", "simcore"])`` fetches both."""
+    one ``loadPackage(["numpy", "simcore"])`` fetches both; with ``numpy``, numpy's entry pins
+    that (byte-compiled) wheel instead of the release's."""
     lock = json.loads((dist / "pyodide-lock.json").read_text())
+    if numpy is not None:
+        entry = lock["packages"]["numpy"]
+        if numpy.name != entry["file_name"]:
+            raise ValueError(f"compiled numpy wheel {numpy.name} is not the lock's {entry['file_name']}")
+        entry["sha256"] = vendor_pyodide.sha256(numpy.read_bytes())
     lock["packages"]["simcore"] = {
         "name": "simcore", "version": build_wheel.version(), "file_name": wheel.name,
         "install_dir": "site", "package_type": "package", "sha256": sha256,
@@ -316,4 +324,6 @@ def on_post_build(config):
         if f.name != vendor_pyodide.STAMP and f.name != "pyodide-lock.json":
             shutil.copy2(f, out / f.name)
     shutil.copy2(wheel, out / wheel.name)
+    if _state.get("numpy"):
+        shutil.copy2(_state["numpy"], out / _state["numpy"].name)  # the byte-compiled one
     (out / "pyodide-lock.json").write_text(_state["lock"])

@@ -1,9 +1,14 @@
-"""scripts/snapshot.py without a browser: what the snapshot's cache key covers, and a build on
-a machine without Chromium going on without a snapshot (and saying so)."""
+"""scripts/snapshot.py without a browser: what the cache key covers, a build on a machine without
+Chromium going on without a snapshot (and saying so), and the byte-compiling of a wheel."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
+import json
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,18 +16,24 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import snapshot  # noqa: E402
 
+WHEEL = "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
+
 
 @pytest.fixture
 def dist(tmp_path):
+    d = tmp_path / "dist"
+    d.mkdir()
     for name in snapshot.INPUTS:
-        (tmp_path / name).write_bytes(name.encode() * 10)
-    return tmp_path
+        (d / name).write_bytes(name.encode() * 10)
+    (d / "pyodide-lock.json").write_text(json.dumps({"packages": {"numpy": {"file_name": WHEEL}}}))
+    (d / WHEEL).write_bytes(b"a wheel")
+    return d
 
 
 def test_the_key_covers_every_input_and_the_preloaded_modules(dist, monkeypatch):
     base = snapshot.key(dist)
     assert snapshot.key(dist) == base
-    for name in snapshot.INPUTS:
+    for name in snapshot.INPUTS + (WHEEL,):
         old = (dist / name).read_bytes()
         (dist / name).write_bytes(old + b"\0")
         assert snapshot.key(dist) != base, name
@@ -34,6 +45,16 @@ def test_the_key_covers_every_input_and_the_preloaded_modules(dist, monkeypatch)
     assert snapshot.key(dist) != base
 
 
+def test_a_runtime_without_numpy_gets_a_snapshot_only(dist, monkeypatch, tmp_path):
+    """The cdn build hashes only the runtime's files: no numpy wheel to compile."""
+    (dist / WHEEL).unlink()
+    assert snapshot.numpy_wheel(dist) == ""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(snapshot, "_make", lambda *a: (b"\1" * (2 << 20), None))
+    made = snapshot.make(dist, browser="chromium")
+    assert made.numpy is None and made.snapshot.name == f"snapshot-{snapshot.key(dist)[:24]}.bin.gz"
+
+
 def test_without_chromium_the_build_goes_on_without_a_snapshot(dist, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(snapshot, "chromium", lambda: None)
@@ -42,19 +63,62 @@ def test_without_chromium_the_build_goes_on_without_a_snapshot(dist, monkeypatch
     assert not (tmp_path / "cache" / "residual" / "snapshots").exists()
 
 
-def test_a_cached_snapshot_is_reused_without_a_browser(dist, monkeypatch, tmp_path):
+def test_what_was_made_is_reused_without_a_browser(dist, monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    cached = tmp_path / "cache" / "residual" / "snapshots" / f"snapshot-{snapshot.key(dist)[:24]}.bin.gz"
-    cached.parent.mkdir(parents=True)
-    cached.write_bytes(b"made earlier")
+    folder = tmp_path / "cache" / "residual" / "snapshots" / snapshot.key(dist)[:24]
+    folder.mkdir(parents=True)
+    (folder / f"snapshot-{folder.name}.bin.gz").write_bytes(b"made earlier")
+    (folder / WHEEL).write_bytes(b"compiled earlier")
     monkeypatch.setattr(snapshot, "_make", lambda *a: pytest.fail("made again"))
-    assert snapshot.make(dist, browser="/nonexistent") == cached
+    made = snapshot.make(dist, browser="/nonexistent")
+    assert made.snapshot.read_bytes() == b"made earlier" and made.numpy.read_bytes() == b"compiled earlier"
 
 
-def test_a_browser_that_cannot_make_one_fails_the_build_clearly(dist, monkeypatch, tmp_path):
+def test_a_browser_that_cannot_make_one_fails_clearly(dist, monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     fake = tmp_path / "fake-chromium"
     fake.write_text("#!/bin/sh\nexit 0\n")
     fake.chmod(0o755)
     with pytest.raises(RuntimeError, match="no snapshot from .* within 2 s"):
         snapshot.make(dist, browser=str(fake), timeout=2)
+
+
+def test_byte_compiling_a_wheel(tmp_path):
+    """The compiler the build runs inside Pyodide, run here by this Python: every module becomes
+    a .pyc that imports without its source, everything else is kept byte for byte, and RECORD
+    lists exactly what the new wheel holds."""
+    src = io.BytesIO()
+    files = {"pkg/__init__.py": b"from .mod import f\n", "pkg/mod.py": b'"""doc"""\ndef f(x):\n    return 2 * x\n',
+             "pkg/_ext.so": bytes(range(256)), "pkg/data.txt": b"kept\n",
+             "pkg-1.0.dist-info/METADATA": b"Name: pkg\n", "pkg-1.0.dist-info/RECORD": b"stale\n"}
+    with zipfile.ZipFile(src, "w") as z:
+        for name, body in files.items():
+            z.writestr(name, body)
+    scope: dict = {}
+    exec(snapshot._COMPILE, scope)
+    out = zipfile.ZipFile(io.BytesIO(scope["compiled_wheel"](src.getvalue(), "/site/")))
+    names = set(out.namelist())
+    assert names == {"pkg/__init__.pyc", "pkg/mod.pyc", "pkg/_ext.so", "pkg/data.txt",
+                     "pkg-1.0.dist-info/METADATA", "pkg-1.0.dist-info/RECORD"}
+    for name in ("pkg/_ext.so", "pkg/data.txt", "pkg-1.0.dist-info/METADATA"):
+        assert out.read(name) == files[name]
+    rows = [r.split(",") for r in out.read("pkg-1.0.dist-info/RECORD").decode().splitlines()]
+    assert {r[0] for r in rows} == names
+    for name, digest, size in rows:
+        if name.endswith("RECORD"):
+            assert (digest, size) == ("", "")
+            continue
+        body = out.read(name)
+        assert digest == "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(body).digest()).rstrip(b"=").decode()
+        assert int(size) == len(body)
+    out.extractall(tmp_path / "site")
+    sys.path.insert(0, str(tmp_path / "site"))
+    try:
+        import pkg  # noqa: PLC0415  (sourceless: only the .pyc files are there)
+
+        assert pkg.f(21) == 42 and pkg.mod.__doc__ == "doc"
+        assert pkg.mod.f.__code__.co_filename == "/site/pkg/mod.py"
+    finally:
+        sys.path.pop(0)
+        sys.modules.pop("pkg", None)
+        sys.modules.pop("pkg.mod", None)

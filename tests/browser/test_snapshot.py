@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from test_identity_widget import native_numbers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import snapshot  # noqa: E402
+import vendor_pyodide  # noqa: E402
 
 ROOT = '[data-sim="identity"]'
 URL = "/lab/identity/"  # its default settings: widget_config() gives them
@@ -43,8 +45,11 @@ def _run(probe, base_url) -> dict:
 def test_the_build_ships_the_snapshot_it_names(site):
     cfg = _config(site)["snapshot"]
     served = site / cfg["url"]
-    # made from the very files the site serves (the name carries the hash of its inputs)
-    assert served.is_file() and served.name == f"snapshot-{snapshot.key(site / 'assets' / 'pyodide')[:24]}.bin.gz"
+    # made from the very runtime the site serves (the name carries the hash of its inputs)
+    dist = vendor_pyodide.default_dest(_config(site)["pyodideVersion"])
+    for name in snapshot.INPUTS:
+        assert (site / "assets" / "pyodide" / name).read_bytes() == (dist / name).read_bytes()
+    assert served.is_file() and served.name == f"snapshot-{snapshot.key(dist)[:24]}.bin.gz"
     data = served.read_bytes()
     assert cfg["integrity"] == "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
     raw = gzip.decompress(data)
@@ -56,10 +61,31 @@ def test_the_build_ships_the_snapshot_it_names(site):
     assert len(raw) > 16 << 20  # the whole WebAssembly memory after start-up
 
 
+def test_the_site_serves_numpy_byte_compiled(site):
+    """numpy's wheel as the release has it, but each module byte-compiled by Pyodide's Python:
+    the same files otherwise, byte for byte, and the lock file pins the wheel served."""
+    cfg = _config(site)
+    dist = vendor_pyodide.default_dest(cfg["pyodideVersion"])
+    name = snapshot.numpy_wheel(dist)
+    served = site / "assets" / "pyodide" / name
+    lock = json.loads((site / "assets" / "pyodide" / "pyodide-lock.json").read_text())
+    assert lock["packages"]["numpy"]["sha256"] == hashlib.sha256(served.read_bytes()).hexdigest()
+    release, ours = zipfile.ZipFile(dist / name), zipfile.ZipFile(served)
+    modules = {n for n in release.namelist() if n.endswith(".py")}
+    assert len(modules) > 150
+    assert set(ours.namelist()) == (set(release.namelist()) - modules) | {n + "c" for n in modules}
+    for n in release.namelist():
+        if n in modules:
+            pyc = ours.read(n + "c")
+            assert pyc[:4] == (3531).to_bytes(2, "little") + b"\r\n", n  # CPython 3.12's magic number
+        elif not n.endswith("RECORD"):
+            assert ours.read(n) == release.read(n), n
+
+
 def test_the_runtime_starts_from_the_snapshot(probe, base_url, tally):
     boot = _run(probe, base_url)
     assert boot["snapshot"] is True, boot
-    assert set(boot["ms"]) >= {"scripts_imported", "runtime", "numpy", "simcore"}
+    assert set(boot["ms"]) >= {"scripts_imported", "runtime", "packages", "simcore"}
     probe.assert_clean()
     tally.count("Runtime", "boots from the build's memory snapshot")
 

@@ -173,6 +173,7 @@ async function loadPackages(pyodide, names, cfg) {
   ]);
   if (!errors.length) return;
   let why = errors[0].split("\n")[0];
+  let failed = names;
   try {
     const lock = await (await fetch(cfg.indexURL + "pyodide-lock.json", { cache: "no-cache" })).json();
     for (const name of names) {
@@ -180,11 +181,12 @@ async function loadPackages(pyodide, names, cfg) {
       const response = entry && await plainFetch(cfg.indexURL + entry.file_name, { cache: "no-cache" });
       if (response && response.ok && (await sha256Hex(await response.arrayBuffer())) !== entry.sha256) {
         why = `${entry.file_name} at ${cfg.indexURL} is not the file this site was built with: its sha256 does not match the lock file's`;
+        failed = [name];
         break;
       }
     }
   } catch (_) { /* the network is down: Pyodide's own message stands */ }
-  throw new Error(`${names.join(", ")} could not be loaded (${why}).`);
+  throw new Error(`${failed.join(", ")} could not be loaded (${why}).`);
 }
 
 // The build's memory snapshot of Pyodide after start-up (scripts/snapshot.py), when it has one:
@@ -225,38 +227,14 @@ async function startPyodide(cfg, loadPyodide, snapshot) {
   return Promise.race([loadPyodide({ indexURL: cfg.indexURL }), runtimeFailed]);
 }
 
-// Pyodide fetches and compiles its 10 MB WebAssembly module only once loadPyodide runs, after
-// its two scripts are fetched, checked and imported. Start that compile at once instead, in
-// parallel with them (with the same integrity check), and hand Pyodide the compiled module
-// when it asks for it: its fetch of the .wasm gets a stand-in response and its
-// instantiateStreaming of that stand-in instantiates the module compiled here.
-function precompileWasm(cfg) {
-  const url = cfg.indexURL + "pyodide.asm.wasm";
-  const integrity = (cfg.integrity || {})["pyodide.asm.wasm"];
-  const compiled = WebAssembly.compileStreaming(fetch(url, integrity ? { integrity } : {}));
-  compiled.catch(() => {});  // Pyodide's own fetch of the file then reports what went wrong
-  const standIn = new Response(new Uint8Array(0), { headers: { "Content-Type": "application/wasm" } });
-  let handedOut = false;
-  const fetchBefore = self.fetch;
-  self.fetch = async (input, init) => {
-    const target = String(input instanceof Request ? input.url : input);
-    if (!handedOut && target === url && !(init && init.method && init.method !== "GET")) {
-      try {
-        await compiled;
-        handedOut = true;
-        return standIn;
-      } catch (_) { /* fall through: fetch it again, and fail with the reason */ }
-    }
-    return fetchBefore(input, init);
-  };
-  const instantiateStreaming = WebAssembly.instantiateStreaming;
-  WebAssembly.instantiateStreaming = async (source, imports) => {
-    if ((await source) === standIn) {
-      const module = await compiled;
-      return { module, instance: await WebAssembly.instantiate(module, imports) };
-    }
-    return instantiateStreaming(source, imports);
-  };
+async function fetchWheel(cfg) {
+  const response = await fetch(cfg.wheelURL, { cache: "no-cache" });
+  if (!response.ok) throw new Error(`Could not fetch the simcore wheel (${response.status}).`);
+  const buffer = await response.arrayBuffer();
+  if ((await sha256Hex(buffer)) !== cfg.wheelSha256) {
+    throw new Error("The simcore wheel on the server does not match this page (stale build); reload the page.");
+  }
+  return buffer;
 }
 
 async function boot(cfg) {
@@ -278,7 +256,12 @@ async function boot(cfg) {
   }
   if (!probe.ok) throw new Error(`Pyodide ${cfg.pyodideVersion} is missing at ${cfg.indexURL} (${probe.status}).`);
   pinFetches(cfg);
-  precompileWasm(cfg);
+  // what the runtime needs next downloads while it starts: self-hosted, the lock file (to check
+  // that it names this page's wheel); from the CDN, the simcore wheel itself (checked here)
+  const lockFile = cfg.mode === "self"
+    ? fetch(cfg.indexURL + "pyodide-lock.json", { cache: "no-cache" }).then((r) => r.json()) : null;
+  const wheel = cfg.mode === "self" ? null : fetchWheel(cfg);
+  for (const p of [lockFile, wheel]) if (p) p.catch(() => {});  // awaited (and reported) below
   const { loadPyodide } = await importChecked(cfg, "pyodide.mjs");
   // Defines globalThis._createPyodideModule, so loadPyodide does not import it again unchecked.
   if ((cfg.integrity || {})["pyodide.asm.js"]) await importChecked(cfg, "pyodide.asm.js");
@@ -288,27 +271,18 @@ async function boot(cfg) {
   progress("numpy", 1, total);
   if (cfg.mode === "self") {
     // The lock file must name exactly the wheel this page was built with.
-    const lock = await (await fetch(cfg.indexURL + "pyodide-lock.json", { cache: "no-cache" })).json();
-    const entry = lock.packages.simcore;
+    const entry = (await lockFile).packages.simcore;
     if (!entry || entry.sha256 !== cfg.wheelSha256) {
       throw new Error("The simcore wheel on the server does not match this page (stale build); reload the page.");
     }
-    await loadPackages(pyodide, ["numpy"], cfg);
-    lap("numpy");
-    progress("simcore", 2, total);
-    await loadPackages(pyodide, ["simcore"], cfg);
+    // one call: Pyodide downloads both at once (the lock file pins each by its sha256)
+    await loadPackages(pyodide, ["numpy", "simcore"], cfg);
   } else {
     await loadPackages(pyodide, ["numpy"], cfg);
-    lap("numpy");
-    progress("simcore", 2, total);
-    const response = await fetch(cfg.wheelURL, { cache: "no-cache" });
-    if (!response.ok) throw new Error(`Could not fetch the simcore wheel (${response.status}).`);
-    const buffer = await response.arrayBuffer();
-    if ((await sha256Hex(buffer)) !== cfg.wheelSha256) {
-      throw new Error("The simcore wheel on the server does not match this page (stale build); reload the page.");
-    }
-    pyodide.unpackArchive(buffer, "wheel");
+    pyodide.unpackArchive(await wheel, "wheel");
   }
+  lap("packages");
+  progress("simcore", 2, total);
   const version = pyodide.runPython("import simcore; simcore.__version__");
   if (version !== cfg.simcoreVersion) {
     throw new Error(`simcore ${version} loaded, but this page expects ${cfg.simcoreVersion}; reload the page.`);
