@@ -148,12 +148,19 @@ function pinFetches(cfg) {
   };
 }
 
-async function importChecked(cfg, name) {
-  const want = (cfg.integrity || {})[name];
-  if (!want) return import(cfg.indexURL + name);
-  const response = await fetch(cfg.indexURL + name);  // pinFetches adds the integrity
+// The bytes of one of Pyodide's two scripts, fetched under its integrity hash (pinFetches adds
+// it); null when the page has no hash for it (it is then imported straight from its URL).
+async function fetchScript(cfg, name) {
+  if (!(cfg.integrity || {})[name]) return null;
+  const response = await fetch(cfg.indexURL + name);
   if (!response.ok) throw new Error(`Pyodide's ${name} is missing at ${cfg.indexURL} (${response.status}).`);
-  const url = URL.createObjectURL(new Blob([await response.arrayBuffer()], { type: "text/javascript" }));
+  return response.arrayBuffer();
+}
+
+async function importScript(cfg, name, fetched) {
+  const bytes = await fetched;
+  if (bytes === null) return import(cfg.indexURL + name);
+  const url = URL.createObjectURL(new Blob([bytes], { type: "text/javascript" }));
   try {
     return await import(url);
   } finally {
@@ -245,6 +252,11 @@ async function boot(cfg) {
   const lap = (stage) => { ms[stage] = Math.round(performance.now() - t0); };
   const snapshot = fetchSnapshot(cfg);  // downloads while the runtime's files do
   snapshot.then(() => lap("snapshot_fetched"));
+  pinFetches(cfg);
+  // Both scripts download (and are checked) at once, while the probe below gets its answer.
+  const mjs = fetchScript(cfg, "pyodide.mjs");
+  const asmJs = fetchScript(cfg, "pyodide.asm.js");
+  for (const p of [mjs, asmJs]) p.catch(() => {});  // awaited (and reported) below
   // Fail fast (and clearly) when the runtime cannot be reached: offline in cdn mode, a
   // blocked host, a missing self-hosted copy. A HEAD request costs nothing to download.
   let probe;
@@ -255,16 +267,15 @@ async function boot(cfg) {
     throw new Error(`Pyodide ${cfg.pyodideVersion} could not be reached at ${cfg.indexURL}.`);
   }
   if (!probe.ok) throw new Error(`Pyodide ${cfg.pyodideVersion} is missing at ${cfg.indexURL} (${probe.status}).`);
-  pinFetches(cfg);
   // what the runtime needs next downloads while it starts: self-hosted, the lock file (to check
   // that it names this page's wheel); from the CDN, the simcore wheel itself (checked here)
   const lockFile = cfg.mode === "self"
     ? fetch(cfg.indexURL + "pyodide-lock.json", { cache: "no-cache" }).then((r) => r.json()) : null;
   const wheel = cfg.mode === "self" ? null : fetchWheel(cfg);
   for (const p of [lockFile, wheel]) if (p) p.catch(() => {});  // awaited (and reported) below
-  const { loadPyodide } = await importChecked(cfg, "pyodide.mjs");
+  const { loadPyodide } = await importScript(cfg, "pyodide.mjs", mjs);
   // Defines globalThis._createPyodideModule, so loadPyodide does not import it again unchecked.
-  if ((cfg.integrity || {})["pyodide.asm.js"]) await importChecked(cfg, "pyodide.asm.js");
+  if ((cfg.integrity || {})["pyodide.asm.js"]) await importScript(cfg, "pyodide.asm.js", asmJs);
   lap("scripts_imported");
   const pyodide = await startPyodide(cfg, loadPyodide, snapshot);
   lap("runtime");
