@@ -83,8 +83,10 @@ def test_the_site_serves_numpy_byte_compiled(site):
 
 
 def test_the_runtime_starts_from_the_snapshot(probe, base_url, tally):
+    helper = []  # the page's helper worker that fetches and gunzips it (inflate.js)
+    probe.page.on("request", lambda r: r.url.endswith("/inflate.js") and helper.append(r.url))
     boot = _run(probe, base_url)
-    assert boot["snapshot"] is True, boot
+    assert boot["snapshot"] is True and len(helper) == 1, (boot, helper)
     assert set(boot["ms"]) >= {"scripts_imported", "runtime", "packages", "simcore"}
     probe.assert_clean()
     tally.count("Runtime", "boots from the build's memory snapshot")
@@ -138,3 +140,25 @@ def test_a_snapshot_pyodide_refuses_means_a_boot_from_scratch(probe, base_url, s
     assert {"another build": "build id mismatch", "not a snapshot": "invalid magic number"}[how] in boot["why"]
     probe.assert_clean()
     tally.count("Faults", "snapshot refused by Pyodide (booted again from scratch)")
+
+
+def test_without_the_helper_the_worker_fetches_the_snapshot_itself(probe, base_url, tally):
+    """The page gunzips the snapshot in a helper worker (inflate.js) when it can; a page that
+    cannot (here: no DecompressionStream on the page) leaves it to the simulation worker."""
+    probe.page.add_init_script("delete window.DecompressionStream;")
+    helper = []
+    probe.page.on("request", lambda r: r.url.endswith("/inflate.js") and helper.append(r.url))
+    boot = _run(probe, base_url)
+    assert boot["snapshot"] is True and helper == [], (boot, helper)
+    probe.assert_clean()
+    tally.count("Runtime", "boots from the snapshot without the page's helper")
+
+
+def test_a_helper_that_cannot_start_means_a_boot_from_scratch(probe, base_url, tally):
+    probe.page.route("**/javascripts/sim/inflate.js", lambda route: route.fulfill(status=404, body=b""))
+    boot = _run(probe, base_url)
+    assert boot == {**boot, "snapshot": False, "why": "the snapshot could not be fetched"}
+    probe.failed = [f for f in probe.failed if "inflate.js" not in f]  # the 404 we served
+    probe.console_errors = [e for e in probe.console_errors if "404" not in e]
+    probe.assert_clean()
+    tally.count("Faults", "snapshot helper missing (booted from scratch)")

@@ -90,6 +90,29 @@ function crashed(message) {
   failAll(message);
 }
 
+/**
+ * The build's memory snapshot of Pyodide, fetched and gunzipped by a helper worker of its own
+ * (inflate.js) while the simulation worker w starts, then handed to w (transferred, not copied;
+ * null if it failed: w then boots from scratch). False when no helper can be started.
+ */
+function fetchSnapshotBeside(cfg, w) {
+  if (typeof DecompressionStream !== "function") return false;
+  let helper;
+  try {
+    helper = new Worker(new URL("javascripts/sim/inflate.js", cfg.root), { type: "module" });
+  } catch (_) {
+    return false;
+  }
+  const handOn = (bytes) => {
+    helper.terminate();
+    if (w === worker) w.postMessage({ type: "snapshot", bytes }, bytes ? [bytes] : []);
+  };
+  helper.onmessage = (e) => handOn(e.data.bytes || null);
+  helper.onerror = () => handOn(null);
+  helper.postMessage({ url: cfg.snapshot.url, integrity: cfg.snapshot.integrity });
+  return true;
+}
+
 /** Start the worker (once) and resolve when Pyodide, numpy and simcore are loaded. */
 export function start(onProgress) {
   if (onProgress) {
@@ -109,7 +132,8 @@ export function start(onProgress) {
   };
   w.onmessageerror = () => { if (w === worker) crashed("The simulation runtime sent a message that could not be read."); };
   const lock = "navigator" in self && navigator.locks ? `residual-sim-worker-${Date.now()}-${nextId}-${Math.random()}` : null;
-  const booting = post({ type: "init", config: { ...cfg, lock } });
+  const snapshotFromPage = cfg.snapshot ? fetchSnapshotBeside(cfg, w) : false;
+  const booting = post({ type: "init", config: { ...cfg, lock, snapshotFromPage } });
   const timeout = new Promise((_, reject) => setTimeout(
     () => reject(new Error("The Python runtime did not load within two minutes.")), BOOT_MS));
   const current = Promise.race([booting, timeout]).catch((err) => {

@@ -1,5 +1,5 @@
 // The simulation worker: Pyodide, numpy and simcore live here, never on the page's main thread.
-// Messages in:  {id, type: "init", config} | {id, type: "run", task, config}
+// Messages in:  {id, type: "init", config} | {type: "snapshot", bytes} | {id, type: "run", task, config}
 //               {id, type: "stream-start", task, config} | {id, type: "stream-next", max, budgetMs}
 //               {id, type: "stream-stop"} | {id, type: "memory"}
 // Messages out: {type: "progress", stage, done, total} | {id, type: "ready", boot}
@@ -196,10 +196,16 @@ async function loadPackages(pyodide, names, cfg) {
   throw new Error(`${failed.join(", ")} could not be loaded (${why}).`);
 }
 
-// The build's memory snapshot of Pyodide after start-up (scripts/snapshot.py), when it has one:
-// fetched with its SRI hash, gunzipped here. null on any failure: the runtime then boots from
-// scratch, only slower.
+// The build's memory snapshot of Pyodide after start-up (scripts/snapshot.py), when it has one.
+// The page fetches and gunzips it beside this worker (inflate.js) and sends the bytes in a
+// "snapshot" message (cfg.snapshotFromPage); otherwise it is fetched and gunzipped here. Either
+// way under its SRI hash, and null on any failure: the runtime then boots from scratch, only
+// slower.
+let snapshotArrived = null;
+const snapshotMessage = new Promise((resolve) => { snapshotArrived = resolve; });
+
 async function fetchSnapshot(cfg) {
+  if (cfg.snapshotFromPage) return snapshotMessage;
   if (!cfg.snapshot || typeof DecompressionStream !== "function") return null;
   try {
     const response = await fetch(cfg.snapshot.url, { integrity: cfg.snapshot.integrity });
@@ -328,6 +334,10 @@ self.addEventListener("unhandledrejection", (event) => {
 
 self.onmessage = async (event) => {
   const msg = event.data;
+  if (msg.type === "snapshot") {
+    snapshotArrived(msg.bytes ? new Uint8Array(msg.bytes) : null);
+    return;
+  }
   try {
     if (msg.type === "init") {
       const lock = msg.config.lock;
