@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import math
 import re
 import socket
@@ -168,6 +169,28 @@ def test_simcore_wheel_hash_mismatch(probe, base_url, tally):
     tally.count("Faults", "simcore wheels altered in flight (sha256 mismatch, refused)")
     page.unroute("**/assets/pyodide/simcore-*.whl")
     assert_next_run_works(page, tally)
+
+
+def test_a_page_that_expects_another_simcore_says_reload(probe, base_url, tally):
+    """A page cached from another build (it expects another simcore version than the wheel the
+    server has, whose hash it does match here) tells the reader to reload, in one sentence."""
+    page = probe.page
+
+    def older_page(route):
+        response = route.fetch()
+        text = response.text()
+        cfg = re.search(r'<script id="sim-config"[^>]*>(.*?)</script>', text, re.S).group(1)
+        want = json.loads(cfg)["simcoreVersion"]
+        route.fulfill(response=response, body=text.replace(cfg, cfg.replace(
+            f'"simcoreVersion": "{want}"', '"simcoreVersion": "9.9.9"')))
+        served["version"] = want
+
+    served = {}
+    page.route("**/trainer/", older_page)
+    open_trainer(page, base_url)
+    page.click(f"{ROOT} [data-action=run]")
+    assert_clear_error(page, f"simcore {served['version']} loaded, but this page expects 9.9.9; reload the page.")
+    tally.count("Faults", "pages from another build (simcore version mismatch, said so)")
 
 
 # --- c. the worker dies mid-run ---------------------------------------------------------------
