@@ -15,8 +15,9 @@ Reports, per run (each in a fresh browser context, so the HTTP cache is cold):
 * main-thread long tasks (over 50 ms) from the first click to the end of the second run, from
   PerformanceObserver;
 * with --bare, Pyodide alone in the same browser: a module worker that imports pyodide.mjs,
-  calls loadPyodide, loads numpy and imports it, with none of the site's code (no integrity
-  checks, no simcore), so the runtime's own share of the cold start can be told apart.
+  calls loadPyodide (no snapshot), loads numpy and imports it, with none of the site's code (no
+  integrity checks, no simcore), so the runtime's own share of the cold start can be told
+  apart. numpy is the one the site's lock file names: byte-compiled in a build that could.
 Numbers are printed as a Markdown table for docs/runtime.md. Not a test: timings are noisy.
 """
 
@@ -180,7 +181,7 @@ def main() -> None:
     print(f"| browser ÷ native | {statistics.median(ratios):.1f}× | {fmt(ratios)} |")
     longs = [len(r[4]) for r in rows]
     worst = max((max(r[4]) for r in rows if r[4]), default=0)
-    print(f"| main-thread tasks over 50 ms during two runs | {statistics.median(longs):.0f} | "
+    print(f"| main-thread tasks over 50 ms, click to end of two runs | {statistics.median(longs):.0f} | "
           f"{', '.join(map(str, longs))} (longest {worst:.0f} ms) |")
     snap = [r[6].get("snapshot") for r in rows]
     print(f"| runtime started from the build's memory snapshot | {sum(snap)} of {len(snap)} | "

@@ -320,10 +320,12 @@ def on_post_build(config):
     dist = _state["dist"]
     out = site / "assets" / "pyodide"
     out.mkdir(parents=True, exist_ok=True)
+    compiled = _state.get("numpy")  # numpy's wheel byte-compiled, served instead of the release's
+    skip = {vendor_pyodide.STAMP, "pyodide-lock.json", compiled.name if compiled else None}
     for f in dist.iterdir():
-        if f.name != vendor_pyodide.STAMP and f.name != "pyodide-lock.json":
+        if f.name not in skip:
             shutil.copy2(f, out / f.name)
     shutil.copy2(wheel, out / wheel.name)
-    if _state.get("numpy"):
-        shutil.copy2(_state["numpy"], out / _state["numpy"].name)  # the byte-compiled one
+    if compiled:
+        shutil.copy2(compiled, out / compiled.name)
     (out / "pyodide-lock.json").write_text(_state["lock"])

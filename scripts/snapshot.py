@@ -4,7 +4,7 @@ Pyodide 0.27 can save its whole WebAssembly memory once CPython has started and 
 packages are imported (``loadPyodide({_makeSnapshot: true})`` then ``makeMemorySnapshot()``), and
 start from such a snapshot instead (``loadPyodide({_loadSnapshot})``). Measured in Debian's
 Chromium on 127.0.0.1 (docs/runtime.md): ``loadPyodide`` takes about 2.3 s from scratch, of which
-about 1.8 s is Python importing Pyodide's own modules; from a snapshot it takes about 0.7 s.
+about 1.8 s is Python importing Pyodide's own modules; from a snapshot, about 0.4 s.
 
 The snapshot is made here, in headless Chromium (the same kind of JavaScript engine and module
 worker that later restores it), from exactly the Pyodide files the site serves, with the standard
@@ -92,15 +92,17 @@ try {
   py.runPython(%(imports)r);
   const snapshot = py.makeMemorySnapshot();
   await fetch("/save/snapshot", { method: "POST", body: snapshot });
-  if (!%(numpy)r) { await fetch("/save/done", { method: "POST", body: "" }); throw null; }
-  // then, in the same runtime (the snapshot is taken), numpy's wheel byte-compiled
-  const wheel = new Uint8Array(await (await fetch("./pyodide/%(numpy)s")).arrayBuffer());
-  py.runPython(%(compile)r);
-  const site = py.runPython("import sysconfig; sysconfig.get_paths()['purelib'] + '/'");
-  const compiled = py.globals.get("compiled_wheel")(wheel, site).toJs();
-  await fetch("/save/numpy", { method: "POST", body: compiled });
+  if (%(numpy)r) {
+    // then, in the same runtime (the snapshot is taken), numpy's wheel byte-compiled
+    const wheel = new Uint8Array(await (await fetch("./pyodide/%(numpy)s")).arrayBuffer());
+    py.runPython(%(compile)r);
+    const site = py.runPython("import sysconfig; sysconfig.get_paths()['purelib'] + '/'");
+    const compiled = py.globals.get("compiled_wheel")(wheel, site).toJs();
+    await fetch("/save/numpy", { method: "POST", body: compiled });
+  }
+  await fetch("/save/done", { method: "POST", body: "" });
 } catch (err) {
-  if (err !== null) await fetch("/fail", { method: "POST", body: String(err && err.stack || err) });
+  await fetch("/fail", { method: "POST", body: String(err && err.stack || err) });
 }
 """
 _PAGE = b"""<!doctype html><meta charset="utf-8"><script type="module">
@@ -115,15 +117,16 @@ def numpy_wheel(dist: Path) -> str:
     return name if (dist / name).is_file() else ""
 
 
-def _worker_js(dist: Path) -> bytes:
-    return (_WORKER % {"imports": "import " + ", ".join(PRELOAD), "numpy": numpy_wheel(dist),
+def _worker_js(numpy: str) -> bytes:
+    return (_WORKER % {"imports": "import " + ", ".join(PRELOAD), "numpy": numpy,
                        "compile": _COMPILE}).encode()
 
 
 def key(dist: Path) -> str:
     """The hash of everything that goes into the snapshot and the compiled wheel of ``dist``."""
-    h = hashlib.sha256(f"snapshot format {FORMAT}\n".encode() + _worker_js(dist))
-    for name in INPUTS + ((numpy_wheel(dist),) if numpy_wheel(dist) else ()):
+    numpy = numpy_wheel(dist)
+    h = hashlib.sha256(f"snapshot format {FORMAT}\n".encode() + _worker_js(numpy))
+    for name in INPUTS + ((numpy,) if numpy else ()):
         h.update(name.encode() + b"\0" + hashlib.sha256((dist / name).read_bytes()).digest())
     return h.hexdigest()
 
@@ -137,10 +140,11 @@ def chromium() -> str | None:
     return None
 
 
-def _make(dist: Path, browser: str, timeout: float) -> bytes:
+def _make(dist: Path, browser: str, timeout: float) -> tuple[bytes, bytes | None]:
+    """The raw snapshot and the compiled numpy wheel (None when ``dist`` has no numpy wheel)."""
     result: dict[str, bytes] = {}
-    got = threading.Event()
-    files = {"/": (_PAGE, "text/html"), "/worker.js": (_worker_js(dist), "text/javascript")}
+    got = threading.Event()  # set by the worker's last message: /save/done or /fail
+    files = {"/": (_PAGE, "text/html"), "/worker.js": (_worker_js(numpy_wheel(dist)), "text/javascript")}
     types = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
              ".zip": "application/zip", ".json": "application/json"}
 
@@ -168,7 +172,7 @@ def _make(dist: Path, browser: str, timeout: float) -> bytes:
             result[self.path] = body
             self.send_response(204)
             self.end_headers()
-            if self.path != "/save/snapshot":
+            if self.path in ("/save/done", "/fail"):
                 got.set()
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -186,7 +190,7 @@ def _make(dist: Path, browser: str, timeout: float) -> bytes:
         proc.wait()
         server.shutdown()
         shutil.rmtree(profile, ignore_errors=True)
-    if "/save/numpy" not in result and "/save/done" not in result:
+    if "/save/done" not in result:
         raise RuntimeError("Pyodide could not make a snapshot: " + result.get("/fail", b"").decode()[:500])
     if len(result["/save/snapshot"]) < 1 << 20:
         raise RuntimeError(f"the snapshot is implausibly small ({len(result['/save/snapshot'])} bytes)")
@@ -202,8 +206,8 @@ def make(dist: Path, browser: str | None = None, timeout: float = 120.0) -> Star
     """The snapshot and compiled numpy wheel of ``dist`` (cached), or None (with a note on
     stderr) when no Chromium is available to make them."""
     folder = vendor_pyodide.cache_root() / "snapshots" / key(dist)[:24]
-    made = Startup(folder / f"snapshot-{folder.name}.bin.gz",
-                   folder / numpy_wheel(dist) if numpy_wheel(dist) else None)
+    numpy = numpy_wheel(dist)
+    made = Startup(folder / f"snapshot-{folder.name}.bin.gz", folder / numpy if numpy else None)
     if all(p.exists() for p in made if p):
         return made
     browser = browser or chromium()
@@ -211,9 +215,9 @@ def make(dist: Path, browser: str | None = None, timeout: float = 120.0) -> Star
         print("snapshot: no Chromium found (set CHROMIUM=...): the site's runtime will boot without a "
               "memory snapshot (about 1.5 s slower)", file=sys.stderr)
         return None
-    snapshot, numpy = _make(dist, browser, timeout)
+    snapshot, compiled = _make(dist, browser, timeout)
     folder.mkdir(parents=True, exist_ok=True)
-    for path, data in zip(made, (gzip.compress(snapshot, compresslevel=9, mtime=0), numpy)):
+    for path, data in zip(made, (gzip.compress(snapshot, compresslevel=9, mtime=0), compiled)):
         if path is None:
             continue
         tmp = path.with_name(f"{path.name}.{os.getpid()}.part")

@@ -58,11 +58,16 @@ def _download(index_url: str, dest: Path, timeout: float = 60.0) -> Path:
     return dest
 
 
-def cdn_source(version: str, cache: Path) -> Path | None:
-    """The folder :func:`for_cdn` hashed the pinned CDN runtime from (``PYODIDE_SRI_SOURCE``, or
-    the files downloaded from the CDN), or None when it has none."""
+def _cdn_folder(version: str, cache: Path) -> tuple[Path, bool]:
+    """Where :func:`for_cdn` reads the pinned CDN runtime: the release folder named by
+    ``PYODIDE_SRI_SOURCE`` (True), or the folder it downloads the CDN's files into (False)."""
     source = os.environ.get("PYODIDE_SRI_SOURCE")
-    folder = Path(source) if source else cache / "pyodide-cdn" / version
+    return (Path(source), True) if source else (cache / "pyodide-cdn" / version, False)
+
+
+def cdn_source(version: str, cache: Path) -> Path | None:
+    """The folder :func:`for_cdn` hashed the pinned CDN runtime from, or None when it has none."""
+    folder, _ = _cdn_folder(version, cache)
     return folder if all((folder / name).is_file() for name in FILES) else None
 
 
@@ -74,10 +79,9 @@ def for_cdn(version: str, index_url: str, cache: Path) -> dict[str, str]:
         raise ValueError(f"PYODIDE_SRI: {policy!r} is not one of {', '.join(POLICIES)}")
     if policy == "off":
         return {}
-    source = os.environ.get("PYODIDE_SRI_SOURCE")
+    folder, given = _cdn_folder(version, cache)
     try:
-        folder = Path(source) if source else _download(index_url, cache / "pyodide-cdn" / version)
-        return of_folder(folder)
+        return of_folder(folder if given else _download(index_url, folder))
     except (OSError, ValueError) as exc:
         if policy == "require":
             raise RuntimeError(f"PYODIDE_SRI=require: the Pyodide {version} runtime files could not be "

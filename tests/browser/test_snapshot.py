@@ -4,7 +4,6 @@ itself. Either way the numbers are simcore's (the same as natively)."""
 
 from __future__ import annotations
 
-import base64
 import gzip
 import hashlib
 import json
@@ -19,6 +18,7 @@ from test_identity_widget import native_numbers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import snapshot  # noqa: E402
+import sri  # noqa: E402
 import vendor_pyodide  # noqa: E402
 
 ROOT = '[data-sim="identity"]'
@@ -43,15 +43,16 @@ def _run(probe, base_url) -> dict:
 
 
 def test_the_build_ships_the_snapshot_it_names(site):
-    cfg = _config(site)["snapshot"]
+    page_cfg = _config(site)
+    cfg = page_cfg["snapshot"]
     served = site / cfg["url"]
     # made from the very runtime the site serves (the name carries the hash of its inputs)
-    dist = vendor_pyodide.default_dest(_config(site)["pyodideVersion"])
+    dist = vendor_pyodide.default_dest(page_cfg["pyodideVersion"])
     for name in snapshot.INPUTS:
         assert (site / "assets" / "pyodide" / name).read_bytes() == (dist / name).read_bytes()
     assert served.is_file() and served.name == f"snapshot-{snapshot.key(dist)[:24]}.bin.gz"
     data = served.read_bytes()
-    assert cfg["integrity"] == "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+    assert cfg["integrity"] == sri.integrity(data)
     raw = gzip.decompress(data)
     # Pyodide's snapshot header: a magic number, then the build id of the Pyodide it was made
     # with, which must be the served runtime's (pyodide.mjs carries it)
@@ -126,7 +127,7 @@ def test_a_snapshot_pyodide_refuses_means_a_boot_from_scratch(probe, base_url, s
     else:
         raw[0:4] = b"\0\0\0\0"  # the magic number
     bad = gzip.compress(bytes(raw), compresslevel=1)
-    integrity = "sha384-" + base64.b64encode(hashlib.sha384(bad).digest()).decode()
+    integrity = sri.integrity(bad)
     page = probe.page
 
     def page_with_new_hash(route):

@@ -115,7 +115,10 @@ let plainFetch = null;
 // Pyodide only logs a warning when the .wasm cannot be instantiated, and then waits forever:
 // a refused or failed runtime file rejects this too, and boot() races it.
 let failRuntime = null;
-const runtimeFailed = new Promise((_, reject) => { failRuntime = reject; });
+let runtimeFailure = null;  // the error runtimeFailed rejected with, once it has
+const runtimeFailed = new Promise((_, reject) => {
+  failRuntime = (err) => { runtimeFailure = runtimeFailure || err; reject(err); };
+});
 runtimeFailed.catch(() => {});
 
 function pinFetches(cfg) {
@@ -223,15 +226,12 @@ let bootInfo = null;
 async function startPyodide(cfg, loadPyodide, snapshot) {
   const bytes = await snapshot;
   if (bytes) {
-    let failed = false;
-    runtimeFailed.catch(() => { failed = true; });
     try {
       const pyodide = await Promise.race([loadPyodide({ indexURL: cfg.indexURL, _loadSnapshot: bytes }), runtimeFailed]);
       bootInfo = { snapshot: true };
       return pyodide;
     } catch (err) {
-      await Promise.resolve();  // let `failed` see a rejected runtimeFailed
-      if (failed) throw err;    // the runtime's own files failed: no second try can help
+      if (runtimeFailure) throw err;  // the runtime's own files failed: no second try can help
       bootInfo = { snapshot: false, why: `the snapshot was refused (${String(err && err.message || err).split("\n")[0]})` };
     }
   } else {
