@@ -9,6 +9,10 @@ model.parameters())`` on ``torchvision.models.<name>()``:
   conv): stem 7×7/2 conv (64, no bias) → BN → ReLU → 3×3/2 max-pool; four stages of 64, 128,
   256, 512 planes; a 1×1 strided conv + BN shortcut ("downsample") where the shape changes;
   global average pool; ``fc`` to 1000 classes with bias.
+* ``resnet50_v1``, ``resnet101_v1``, ``resnet152_v1``: the same bottleneck nets in the layout of
+  He et al. (2016a) and its Caffe models ("v1"), where the first block of a stage puts its stride
+  in the 1×1 reduce instead of the 3×3: the same weights, fewer MACs (that 1×1 runs on the
+  smaller output map). torchvision's ``resnet50`` is the later "v1.5" layout.
 * ``resnext50_32x4d``, ``resnext101_32x8d`` (grouped 3×3 convs, 32 groups of width 4 or 8
   per 64 planes) and ``wide_resnet50_2`` (bottleneck width doubled).
 * ``densenet121/161/169/201``: stem 7×7/2 conv → BN → ReLU → 3×3/2 max-pool; dense blocks of
@@ -55,6 +59,7 @@ from .messages import shown
 
 NAMES: tuple[str, ...] = (
     "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
+    "resnet50_v1", "resnet101_v1", "resnet152_v1",
     "resnext50_32x4d", "resnext101_32x8d", "wide_resnet50_2",
     "densenet121", "densenet161", "densenet169", "densenet201",
     "cifar_resnet20", "cifar_resnet32", "cifar_resnet44", "cifar_resnet56", "cifar_resnet110",
@@ -62,7 +67,8 @@ NAMES: tuple[str, ...] = (
     "cifar_plain20", "cifar_plain32", "cifar_plain44", "cifar_plain56", "cifar_plain110",
 )
 
-# name -> (block, blocks per stage, groups, width per group, shortcuts)
+# name -> (block, blocks per stage, groups, width per group, shortcuts); the ``_v1`` names
+# (stride in the 1x1 reduce) are listed in _STRIDE_IN_1X1
 _RESNETS = {
     "resnet18": ("basic", (2, 2, 2, 2), 1, 64, True),
     "resnet34": ("basic", (3, 4, 6, 3), 1, 64, True),
@@ -75,6 +81,8 @@ _RESNETS = {
     "plain18": ("basic", (2, 2, 2, 2), 1, 64, False),
     "plain34": ("basic", (3, 4, 6, 3), 1, 64, False),
 }
+_STRIDE_IN_1X1 = {f"{n}_v1" for n in ("resnet50", "resnet101", "resnet152")}
+_RESNETS.update({n: _RESNETS[n.removesuffix("_v1")] for n in sorted(_STRIDE_IN_1X1)})
 
 # name -> (growth rate, blocks, stem width)
 _DENSENETS = {
@@ -199,9 +207,10 @@ def _resnet(t: _Table, name: str) -> None:
                 t.bn(stage, b, "bn2")
             else:
                 width = planes * width_per_group // 64 * groups
-                t.conv(stage, b, "conv1", width, 1)
+                v1 = name in _STRIDE_IN_1X1
+                t.conv(stage, b, "conv1", width, 1, stride if v1 else 1)
                 t.bn(stage, b, "bn1")
-                t.conv(stage, b, "conv2", width, 3, stride, groups)
+                t.conv(stage, b, "conv2", width, 3, 1 if v1 else stride, groups)
                 t.bn(stage, b, "bn2")
                 t.conv(stage, b, "conv3", planes * expansion, 1)
                 t.bn(stage, b, "bn3")

@@ -27,18 +27,23 @@ def _weight_layers(name):
                if L["kind"] in ("conv", "fc") and "downsample" not in L["layer"])
 
 
-RESNETS = {  # name: (blocks per stage, weight layers, params in M, MACs in G) as the table rounds
-    "resnet18": ([2, 2, 2, 2], 18, 11.7, 1.81),
-    "resnet34": ([3, 4, 6, 3], 34, 21.8, 3.66),
-    "resnet50": ([3, 4, 6, 3], 50, 25.6, 4.09),
-    "resnet101": ([3, 4, 23, 3], 101, 44.5, 7.80),
-    "resnet152": ([3, 8, 36, 3], 152, 60.2, 11.51),
+RESNETS = {  # name: (blocks per stage, weight layers, params in M, MACs in G: v1.5, v1, and the
+    #               paper's Table 1 in 10^9) as the table rounds
+    "resnet18": ([2, 2, 2, 2], 18, 11.7, 1.81, 1.81, 1.8),
+    "resnet34": ([3, 4, 6, 3], 34, 21.8, 3.66, 3.66, 3.6),
+    "resnet50": ([3, 4, 6, 3], 50, 25.6, 4.09, 3.86, 3.8),
+    "resnet101": ([3, 4, 23, 3], 101, 44.5, 7.80, 7.57, 7.6),
+    "resnet152": ([3, 8, 36, 3], 152, 60.2, 11.51, 11.28, 11.3),
 }
 
 
 @pytest.mark.parametrize("name", RESNETS)
 def test_resnet_stage_table(name):
-    blocks, layers, params, macs = RESNETS[name]
+    blocks, layers, params, macs, macs_v1, paper = RESNETS[name]
+    v1 = count(f"{name}_v1") if layers >= 50 else count(name)
+    assert v1["params"] == count(name)["params"]
+    assert round(v1["macs"] / 1e9, 2) == macs_v1
+    assert abs(v1["macs"] / 1e9 - paper) < 0.1, "the paper's Table 1 within 0.1 x 10^9 of v1"
     c, st = count(name), _stages(name)
     assert [len(st[f"layer{i}"]["blocks"]) for i in (1, 2, 3, 4)] == blocks
     assert _weight_layers(name) == layers
@@ -46,6 +51,20 @@ def test_resnet_stage_table(name):
     kinds = {L["layer"] for L in c["layers"] if L["stage"] == "layer1"}
     assert ("conv3" in kinds) == (layers >= 50)  # bottlenecks from 50 on
     assert sum(1 for L in c["layers"] if L["layer"] == "downsample") == (3 if layers < 50 else 4)
+
+
+def test_v1_and_v15_layouts():
+    """The two layouts: v1.5 costs ResNet-50 6 % more MACs than v1; ResNet-50 (v1) is 5 % above
+    ResNet-34 (docs/blocks.md); only the 1x1 reduce of the three downsampling blocks costs
+    more, four times (it runs on the input map)."""
+    r50, v1, r34 = count("resnet50"), count("resnet50_v1"), count("resnet34")
+    assert round(100 * (r50["macs"] / v1["macs"] - 1)) == 6
+    assert round(100 * (v1["macs"] / r34["macs"] - 1)) == 5
+    differ = [(a["stage"], a["block"], a["layer"]) for a, b in zip(r50["layers"], v1["layers"])
+              if a["macs"] != b["macs"]]
+    assert differ == [(f"layer{i}", 0, "conv1") for i in (2, 3, 4)]  # layer1 does not downsample
+    for a, b in zip(r50["layers"], v1["layers"]):
+        assert a["macs"] in (b["macs"], 4 * b["macs"])
 
 
 def test_deep_resnets_grow_in_stage_three():

@@ -34,19 +34,40 @@ def test_degradation_contract_fast(seed):
     assert_contract(api.degradation({**FAST, "seed": seed}), seed)
 
 
-def _cli(seed: int) -> dict:
+def _cli(args: list[str]) -> dict:
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, "-m", "simcore", "degradation", "--json", "--seed",
-                          str(seed)], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run([sys.executable, "-m", "simcore", "degradation", "--json", *args],
+                         capture_output=True, text=True, env=env, check=True)
     return json.loads(out.stdout)
+
+
+# docs/degradation.md, "Results": final training error (%) per depth 4, 8, 16, 32, 56
+RESULTS = {
+    "plain": [[2.0, 1.7, 2.1, 3.1, 44.8], [2.2, 2.1, 2.2, 6.0, 35.5], [2.2, 2.2, 2.6, 16.0, 28.1]],
+    "residual": [[2.1, 1.9, 2.0, 2.0, 2.0], [2.2, 2.2, 2.2, 2.1, 2.1], [2.1, 2.4, 2.2, 2.1, 2.1]],
+}
 
 
 @pytest.mark.slow
 def test_degradation_contract_default_cli():
-    """The default experiment through the CLI, seeds 0-2 (all three at once, one BLAS thread
-    each: on two cores that ends sooner than two, then one)."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        results = list(pool.map(_cli, [0, 1, 2]))
+    """The default experiment through the CLI, seeds 0-2, and the page's sweep of depths 24 to 48
+    for seed 0 (`scripts/degradation_sweep.py --only "depths 24-48"`; depths 4 and 32 are the
+    default run's: every depth trains its own pair of nets from the seed). All four at once, one
+    BLAS thread each: on two cores that ends sooner than in turns."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs = list(pool.map(_cli, [["--seed", "0"], ["--seed", "1"], ["--seed", "2"],
+                                    ["--seed", "0", "--depths", "24,40,48"]]))
+    results, sweep = runs[:3], runs[3]
+    for kind in ("plain", "residual"):
+        assert [[round(100 * e, 1) for e in r[f"{kind}_train_error"]] for r in results] == RESULTS[kind]
+    # "Between the extremes the rise is gradual": depths 4, 24, 32, 40, 48
+    assert sweep["depths"] == [24, 40, 48]
+    plain = [results[0]["plain_train_error"][0], sweep["plain_train_error"][0],
+             results[0]["plain_train_error"][3], *sweep["plain_train_error"][1:]]
+    assert [round(100 * e, 1) for e in plain] == [2.0, 2.2, 3.1, 21.4, 41.5]
+    residual = [results[0]["residual_train_error"][0], sweep["residual_train_error"][0],
+                results[0]["residual_train_error"][3], *sweep["residual_train_error"][1:]]
+    assert all(2.0 <= round(100 * e, 1) <= 2.1 for e in residual), residual
     for seed, res in enumerate(results):
         assert res["depths"] == [4, 8, 16, 32, 56]
         assert set(res) >= {"depths", "plain_train_error", "residual_train_error"}

@@ -25,6 +25,12 @@ REFERENCE = {  # name: (params, MACs at the default resolution)
     "resnet50": (25_557_032, 4_089_184_256),
     "resnet101": (44_549_160, 7_801_405_440),
     "resnet152": (60_192_808, 11_513_626_624),
+    # v1 (stride in the 1x1 reduce): torchvision has no such model; the closed form below, and
+    # the 3.86 G usually quoted for the original Caffe ResNet-50 (the paper's Table 1: 3.8, 7.6,
+    # 11.3 x 10^9 FLOPs, counted as multiply-adds). The weights are v1.5's.
+    "resnet50_v1": (25_557_032, 3_857_973_248),
+    "resnet101_v1": (44_549_160, 7_570_194_432),
+    "resnet152_v1": (60_192_808, 11_282_415_616),
     "resnext50_32x4d": (25_028_904, 4_230_479_872),
     "resnext101_32x8d": (88_791_336, 16_414_015_488),
     "wide_resnet50_2": (68_883_240, 11_398_021_120),
@@ -51,6 +57,7 @@ REFERENCE_MACS_AT = {
     ("resnet18", 225): 2_049_383_616,
     ("resnet50", 448): 16_350_593_024,
     ("resnet50", 97): 996_519_104,
+    ("resnet50_v1", 97): 948_546_752,      # (closed form only, as above)
     ("resnext50_32x4d", 225): 4_769_473_216,
     ("densenet121", 225): 2_877_471_936,
     ("densenet161", 32): 159_875_328,
@@ -78,6 +85,9 @@ RESNET = {  # blocks per stage, bottleneck?, groups, width per group, shortcuts
     "resnet50": ([3, 4, 6, 3], True, 1, 64, True),
     "resnet101": ([3, 4, 23, 3], True, 1, 64, True),
     "resnet152": ([3, 8, 36, 3], True, 1, 64, True),
+    "resnet50_v1": ([3, 4, 6, 3], True, 1, 64, True),
+    "resnet101_v1": ([3, 4, 23, 3], True, 1, 64, True),
+    "resnet152_v1": ([3, 8, 36, 3], True, 1, 64, True),
     "resnext50_32x4d": ([3, 4, 6, 3], True, 32, 4, True),
     "resnext101_32x8d": ([3, 4, 23, 3], True, 32, 8, True),
     "wide_resnet50_2": ([3, 4, 6, 3], True, 1, 128, True),
@@ -102,10 +112,14 @@ def closed_resnet(name, r=224):
         if bottleneck:
             w, out = p * wpg // 64 * g, 4 * p
             # first block reads c_in, the other n-1 read out; every block has a grouped 3×3.
-            # The stride sits in the 3×3, so the first block's 1×1 reduce runs at the input size.
+            # v1.5: the stride sits in the 3×3, so the first block's 1×1 reduce runs at the
+            # input size; v1: the stride sits in that 1×1, so every conv runs at the output size.
             weights = (c_in + (n - 1) * out) * w + n * 9 * (w // g) * w + n * w * out
             params += weights + n * (bn(w) * 2 + bn(out))
-            macs += (weights - c_in * w) * area + c_in * w * area_in
+            if name.endswith("_v1"):
+                macs += weights * area
+            else:
+                macs += (weights - c_in * w) * area + c_in * w * area_in
         else:
             out = p
             weights = 9 * c_in * p + (2 * n - 1) * 9 * p * p
@@ -144,7 +158,8 @@ def closed_densenet(name, r=224):
 
 
 def depth_of(name):
-    """The trailing number of a name: 110 for "cifar_plain110"."""
+    """The trailing number of a name: 110 for "cifar_plain110" (152 for "resnet152_v1")."""
+    name = name.removesuffix("_v1")
     return int(name[len(name.rstrip("0123456789")):])
 
 
@@ -173,7 +188,7 @@ def closed(name, r=None):
 
 def test_names_in_order():
     assert NAMES == tuple(REFERENCE)
-    assert len(set(NAMES)) == 24
+    assert len(set(NAMES)) == 27
 
 
 def test_anchors():
