@@ -61,3 +61,39 @@ def test_page_without_a_record_says_how_to_make_one(tmp_path):
     import hooks
 
     assert "bash scripts/test" in hooks.reliability_table(tmp_path / "missing.json")
+
+
+def test_runs_write_outside_the_tracked_tree_and_publishing_is_explicit(tmp_path):
+    """A test session writes the run record (under .artifacts/, ignored by git) and never the
+    published record the page renders; `python tests/tally.py publish` copies a whole-suite,
+    all-passed record, and refuses any other."""
+    import subprocess
+    root = Path(__file__).resolve().parents[1]
+    assert tally.RECORD.is_relative_to(root / ".artifacts")
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(tally.RECORD)], cwd=root)
+    assert ignored.returncode == 0, "the run record must be ignored by git"
+
+    record, published = tmp_path / "run" / "last-run.json", tmp_path / "docs" / "last-run.json"
+    published.parent.mkdir()
+    published.write_text(json.dumps({"python": "3.11.7", "tests": {
+        "tests/test_tally.py::test_count_rejects_negative": {"when": "earlier", "counts": [["C", "old", 1]], "notes": []}}}))
+    before = published.read_text()
+    t = tally.Tally()
+    t.count("C", "x", 2)
+    nodeid = "tests/test_tally.py::test_summary_adds_counts_across_tests"
+    # a partial run starts from the published record and keeps its entries
+    tally.write({nodeid: t}, None, record=record, published=published)
+    assert published.read_text() == before
+    data = json.loads(record.read_text())
+    assert data["last_session"] == "partial" and len(data["tests"]) == 2
+    with pytest.raises(RuntimeError, match="partial run; run the whole suite"):
+        tally.publish(record, published)
+    # a whole-suite run with a failure is not published either
+    tally.write({nodeid: t}, {nodeid}, passed=False, record=record, published=published)
+    with pytest.raises(RuntimeError, match="whole suite, with failures run"):
+        tally.publish(record, published)
+    tally.write({nodeid: t}, {nodeid}, record=record, published=published)
+    assert "published 1 tests' counts" in tally.publish(record, published)
+    assert json.loads(published.read_text())["tests"][nodeid]["counts"] == [["C", "x", 2]]
+    with pytest.raises(RuntimeError, match="no run record"):
+        tally.publish(tmp_path / "none.json", published)
