@@ -28,19 +28,27 @@ ensure_installed() {
   echo "$want" > "$stamp"
 }
 export NO_MKDOCS_2_WARNING=1
-# Debian's Chromium drives the browser tests (Playwright cannot download browsers here).
-ensure_chromium() {
-  if [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers here), Firefox
+# ESR (WebDriver BiDi) and WebKitGTK (WebKitWebDriver under Xvfb); the build also makes WebKit's
+# memory snapshot in WebKitGTK. ensure_browsers installs whichever of them is missing, in one
+# apt-get run.
+ensure_browsers() {
+  local need=()
+  [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || need+=(chromium)
+  command -v "${FIREFOX:-firefox-esr}" >/dev/null 2>&1 || need+=(firefox-esr)
+  [ -x "${WEBKIT_DRIVER:-/usr/bin/WebKitWebDriver}" ] || need+=(webkit2gtk-driver)
+  command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
+  if [ "${#need[@]}" -eq 0 ]; then
     return 0
   fi
-  echo "==> installing Debian's chromium for the browser tests"
+  echo "==> installing Debian's ${need[*]} for the browser tests"
   local sudo=""
   if [ "$(id -u)" != 0 ]; then
     sudo="sudo -n"
   fi
-  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } >.venv/apt.log 2>&1; then
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"; } >.venv/apt.log 2>&1; then
     tail -n 20 .venv/apt.log >&2
-    echo "could not install chromium (see .venv/apt.log); set CHROMIUM=/path/to/chromium" >&2
+    echo "could not install ${need[*]} (see .venv/apt.log); set CHROMIUM, FIREFOX or WEBKIT_DRIVER to your own" >&2
     exit 1
   fi
 }

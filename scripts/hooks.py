@@ -163,7 +163,7 @@ def on_config(config):
         dist = vendor_pyodide.vendor(version)
         startup = _startup(dist)
         _state.update(dist=dist, snapshot=startup and startup.snapshot, numpy=startup and startup.numpy,
-                      snapshot_dir="assets/pyodide/")
+                      snapshot_nojspi=startup and _nojspi(dist), snapshot_dir="assets/pyodide/")
         _state["lock"] = self_lock(dist, wheel, _state["sha256"], _state["numpy"])
         integrity = sri.of_folder(dist, _state["lock"])
     else:
@@ -173,7 +173,8 @@ def on_config(config):
         # the CDN as it is)
         source = sri.cdn_source(version, vendor_pyodide.cache_root()) if integrity else None
         startup = _startup(source) if source else None
-        _state.update(snapshot=startup and startup.snapshot, numpy=None, snapshot_dir="assets/pyodide-snapshot/")
+        _state.update(snapshot=startup and startup.snapshot, numpy=None,
+                      snapshot_nojspi=startup and _nojspi(source), snapshot_dir="assets/pyodide-snapshot/")
     config["extra"]["sim"] = {
         "pyodideVersion": version,
         "mode": mode,
@@ -185,12 +186,14 @@ def on_config(config):
         # SRI of each runtime file (scripts/sri.py); {} when the cdn build could not know them
         "integrity": integrity,
     }
-    if _state.get("snapshot"):
-        # the worker starts from it when it can, from scratch otherwise (scripts/snapshot.py)
-        config["extra"]["sim"]["snapshot"] = {
-            "url": _state["snapshot_dir"] + _state["snapshot"].name,
-            "integrity": sri.integrity(_state["snapshot"].read_bytes()),
-        }
+    # the worker starts from one when it can, from scratch otherwise (scripts/snapshot.py):
+    # "snapshot" made in Chromium, for browsers with JSPI; "snapshotNoJspi" made in WebKit
+    for field, name in (("snapshot", "snapshot"), ("snapshotNoJspi", "snapshot_nojspi")):
+        if _state.get(name):
+            config["extra"]["sim"][field] = {
+                "url": _state["snapshot_dir"] + _state[name].name,
+                "integrity": sri.integrity(_state[name].read_bytes()),
+            }
     return config
 
 
@@ -201,6 +204,16 @@ def _startup(dist: Path):
         return snapshot.make(dist)
     except (OSError, RuntimeError) as exc:  # a browser that could not make one
         print(f"snapshot: not made ({exc}); the site's runtime will boot without one", file=sys.stderr)
+        return None
+
+
+def _nojspi(dist: Path):
+    """The snapshot for browsers without JSPI, made in WebKit (scripts/snapshot.py), or None."""
+    try:
+        return snapshot.make_nojspi(dist)
+    except Exception as exc:  # noqa: BLE001  (WebKit or its driver failing: the build goes on)
+        print(f"snapshot: WebKit's not made ({type(exc).__name__}: {exc}); browsers without JSPI "
+              "will boot the runtime from scratch", file=sys.stderr)
         return None
 
 
@@ -311,10 +324,11 @@ def on_post_build(config):
     dest = site / "assets" / "simcore"
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(wheel, dest / wheel.name)
-    if _state.get("snapshot"):
-        out = site / _state["snapshot_dir"]
-        out.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(_state["snapshot"], out / _state["snapshot"].name)
+    for name in ("snapshot", "snapshot_nojspi"):
+        if _state.get(name):
+            out = site / _state["snapshot_dir"]
+            out.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(_state[name], out / _state[name].name)
     if _state["mode"] != "self":
         return
     dist = _state["dist"]

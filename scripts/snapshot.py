@@ -21,6 +21,9 @@ self-hosted site serves this wheel (its lock file carries the new sha256).
 Both are cached under ``~/.cache/residual/snapshots/<key>/`` by the hash of everything that goes
 into them.
 
+Engines without JSPI (WebKit) lay out Pyodide's function table otherwise and refuse that
+snapshot; :func:`make_nojspi` makes theirs in WebKitGTK (``scripts/webkit.py``), when installed.
+
 The snapshot API is experimental (its options start with an underscore) and tied to one build:
 Pyodide refuses a snapshot of another build (it compares build ids), the page fetches it with
 its SRI hash, and the worker starts from scratch when anything about it fails. Without Chromium
@@ -46,6 +49,7 @@ from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vendor_pyodide  # noqa: E402
+import webkit  # noqa: E402  (WebKit's snapshot is made in WebKitGTK)
 
 FORMAT = 1  # bump when what goes into a snapshot changes in a way the inputs below do not show
 INPUTS = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
@@ -122,10 +126,12 @@ def _worker_js(numpy: str) -> bytes:
                        "compile": _COMPILE}).encode()
 
 
-def key(dist: Path) -> str:
-    """The hash of everything that goes into the snapshot and the compiled wheel of ``dist``."""
-    numpy = numpy_wheel(dist)
-    h = hashlib.sha256(f"snapshot format {FORMAT}\n".encode() + _worker_js(numpy))
+def key(dist: Path, flavour: str = "jspi") -> str:
+    """The hash of everything that goes into the snapshot (and the compiled wheel) of ``dist``;
+    ``flavour`` "nojspi" for WebKit's (:func:`make_nojspi`)."""
+    numpy = numpy_wheel(dist) if flavour == "jspi" else ""
+    head = f"snapshot format {FORMAT}\n" + ("" if flavour == "jspi" else f"flavour {flavour}\n")
+    h = hashlib.sha256(head.encode() + _worker_js(numpy))
     for name in INPUTS + ((numpy,) if numpy else ()):
         h.update(name.encode() + b"\0" + hashlib.sha256((dist / name).read_bytes()).digest())
     return h.hexdigest()
@@ -140,11 +146,31 @@ def chromium() -> str | None:
     return None
 
 
-def _make(dist: Path, browser: str, timeout: float) -> tuple[bytes, bytes | None]:
-    """The raw snapshot and the compiled numpy wheel (None when ``dist`` has no numpy wheel)."""
+def _open_in_chromium(browser: str):
+    """A function that opens a URL in headless Chromium and returns a function that closes it."""
+    def open_page(url: str):
+        profile = tempfile.mkdtemp(prefix="snapshot-chromium-")
+        args = [browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+                f"--user-data-dir={profile}", url]
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def close() -> None:
+            proc.kill()
+            proc.wait()
+            shutil.rmtree(profile, ignore_errors=True)
+        return close
+    return open_page
+
+
+def _make(dist: Path, browser, timeout: float, compile_numpy: bool = True) -> tuple[bytes, bytes | None]:
+    """The raw snapshot and the compiled numpy wheel (None when ``dist`` has no numpy wheel or
+    ``compile_numpy`` is false). ``browser``: a Chromium binary, or a function that opens a URL
+    and returns a function that closes it."""
     result: dict[str, bytes] = {}
     got = threading.Event()  # set by the worker's last message: /save/done or /fail
-    files = {"/": (_PAGE, "text/html"), "/worker.js": (_worker_js(numpy_wheel(dist)), "text/javascript")}
+    numpy = numpy_wheel(dist) if compile_numpy else ""
+    files = {"/": (_PAGE, "text/html"), "/worker.js": (_worker_js(numpy), "text/javascript")}
     types = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
              ".zip": "application/zip", ".json": "application/json"}
 
@@ -177,19 +203,16 @@ def _make(dist: Path, browser: str, timeout: float) -> tuple[bytes, bytes | None
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    profile = tempfile.mkdtemp(prefix="snapshot-chromium-")
-    args = [browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
-            f"--user-data-dir={profile}", f"http://127.0.0.1:{server.server_address[1]}/"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    open_page = _open_in_chromium(browser) if isinstance(browser, str) else browser
+    close = None
     try:
+        close = open_page(f"http://127.0.0.1:{server.server_address[1]}/")
         if not got.wait(timeout):
             raise RuntimeError(f"no snapshot from {browser} within {timeout:.0f} s")
     finally:
-        proc.kill()
-        proc.wait()
+        if close:
+            close()
         server.shutdown()
-        shutil.rmtree(profile, ignore_errors=True)
     if "/save/done" not in result:
         raise RuntimeError("Pyodide could not make a snapshot: " + result.get("/fail", b"").decode()[:500])
     if len(result["/save/snapshot"]) < 1 << 20:
@@ -226,6 +249,42 @@ def make(dist: Path, browser: str | None = None, timeout: float = 120.0) -> Star
     return made
 
 
+def _open_in_webkit(url: str):
+    session = webkit.WebKit()
+    try:
+        session.driver.get(url)
+    except BaseException:
+        session.close()
+        raise
+    return session.close
+
+
+def make_nojspi(dist: Path, timeout: float = 120.0) -> Path | None:
+    """The snapshot of ``dist`` for browsers without JSPI (WebKit), made in WebKitGTK (cached), or
+    None (with a note on stderr) when WebKit is not installed.
+
+    Pyodide lays out its WebAssembly function table differently when the engine has JSPI
+    (``WebAssembly.Suspending``): Chromium and Firefox have it, WebKit (2026) has not, and WebKit
+    refuses the Chromium-made snapshot ("call_indirect to a signature that does not match"). A
+    snapshot made in WebKit itself starts there (measured: click → first epoch 3.5 s instead of
+    7 s). The page picks one by whether the browser has JSPI (``bridge.js``)."""
+    folder = vendor_pyodide.cache_root() / "snapshots" / key(dist, "nojspi")[:24]
+    path = folder / f"snapshot-nojspi-{folder.name}.bin.gz"
+    if path.exists():
+        return path
+    lacks = webkit.missing()
+    if lacks:
+        print(f"snapshot: WebKit's not made ({lacks} missing; `bash scripts/test` installs them): "
+              "browsers without JSPI (Safari, WebKit) will boot the runtime from scratch", file=sys.stderr)
+        return None
+    raw, _ = _make(dist, _open_in_webkit, timeout, compile_numpy=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
+    tmp.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+    tmp.replace(path)
+    return path
+
+
 def main() -> None:
     import argparse
 
@@ -237,7 +296,7 @@ def main() -> None:
     if made is None:
         sys.exit(1)
     args.out.mkdir(parents=True, exist_ok=True)
-    for path in filter(None, made):
+    for path in filter(None, (*made, make_nojspi(args.dist))):
         shutil.copy2(path, args.out / path.name)
         print(f"{args.out / path.name}: {path.stat().st_size:,} bytes")
 

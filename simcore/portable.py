@@ -21,6 +21,8 @@ check all of it end to end.)
 * :func:`log`: ``x = m · 2^e`` by ``frexp`` with ``m`` in ``[√½, √2)``, then
   ``log m = 2 atanh(s)``, ``s = (m − 1)/(m + 1)``, by its odd series to degree 27.
 * :func:`power_int`: ``x^k`` by repeated multiplication (``**`` on floats calls C's ``pow``).
+* :func:`norm`, :func:`dot`: ``√(Σ x²)`` and ``Σ a_i b_i`` by NumPy's reduction, not BLAS's
+  ``dot`` (which ``np.linalg.norm`` and ``a @ b`` of vectors use).
 Each is accurate to a few units in the last place.
 
 Every function keeps ``float32`` input in ``float32`` (its result and its temporaries): single
@@ -149,6 +151,22 @@ def matmul(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.nd
         return C
     np.copyto(out, C)
     return out
+
+
+def norm(x) -> float:
+    """The Euclidean (Frobenius) norm of all of ``x``'s elements, ``√(Σ x²)``, in float64.
+
+    ``np.linalg.norm`` and ``a @ a`` sum through BLAS's ``dot`` natively, in a blocked order
+    that depends on the machine, and through NumPy's own loop in the browser; this sums with
+    NumPy's reduction (``np.add.reduce``), the same code on every platform."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    return float(np.sqrt(np.add.reduce(x * x)))
+
+
+def dot(a, b) -> float:
+    """``Σ a_i b_i`` of two 1-D arrays of the same length, in float64, summed as :func:`norm`
+    sums (``a @ b`` is BLAS's ``dot`` natively)."""
+    return float(np.add.reduce(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
 
 
 def exp(x: np.ndarray) -> np.ndarray:

@@ -25,9 +25,10 @@ def shown_numbers(page, root: str) -> dict:
     }""", root)
 
 
-def assert_equal_numbers(shown: dict, native: dict, rel: float = 1e-9):
+def assert_equal_numbers(shown: dict, native: dict, rel: float = 0.0):
     """``shown`` (from :func:`shown_numbers`) holds exactly ``native``'s keys, and each value
-    equals native simcore's to ``rel`` (``None`` stays ``None``; lists element-wise)."""
+    equals native simcore's: bit for bit by default, or to ``rel`` where a widget shows a number
+    that no portable code computes (``None`` stays ``None``; lists element-wise)."""
     assert set(shown) == set(native), (sorted(shown), sorted(native))
     for key, want in native.items():
         got = shown[key]["value"]
@@ -42,7 +43,10 @@ def _assert_close(got, want, rel, key):
     elif want is None or isinstance(want, (bool, str)):
         assert got == want, (key, got, want)
     else:
-        assert got is not None and math.isclose(got, want, rel_tol=rel, abs_tol=1e-15), (key, got, want)
+        if rel == 0:
+            assert got == want, (key, got, want)  # bit for bit
+        else:
+            assert got is not None and math.isclose(got, want, rel_tol=rel, abs_tol=1e-15), (key, got, want)
 
 
 def figure_geometry(page, root: str) -> list:

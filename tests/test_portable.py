@@ -72,3 +72,33 @@ def test_log(rng):
     assert portable.log(np.array([1.0]))[0] == 0.0
     out = portable.log(np.array([0.0, -1.0, np.inf, np.nan]))
     assert out[0] == -np.inf and np.isnan(out[1]) and out[2] == np.inf and np.isnan(out[3])
+
+
+def test_norm_and_dot_sum_by_numpys_reduction_not_blas():
+    """portable.norm and portable.dot: the same sums as np.add.reduce (the code every platform
+    runs), equal to np.linalg.norm / a @ b up to rounding, float64 whatever the input."""
+    rng = np.random.default_rng(3)
+    for shape in [(7,), (33, 5), (4, 3, 2), (0,)]:
+        x = rng.standard_normal(shape)
+        flat = x.ravel()
+        assert portable.norm(x) == float(np.sqrt(np.add.reduce(flat * flat)))
+        assert abs(portable.norm(x) - np.linalg.norm(flat)) <= 1e-14 * max(1.0, np.linalg.norm(flat))
+    a, b = rng.standard_normal(1000), rng.standard_normal(1000)
+    assert portable.dot(a, b) == float(np.add.reduce(a * b))
+    assert abs(portable.dot(a, b) - a @ b) < 1e-12
+    assert isinstance(portable.norm(np.float32([3, 4])), float) and portable.norm(np.float32([3, 4])) == 5.0
+
+
+def test_analyses_sum_their_norms_portably():
+    """No analysis module sums a norm or a dot product through BLAS (np.linalg.norm without an
+    axis, or ``@``/np.dot on vectors): those differ from the browser in the last bits."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1] / "simcore" / "analysis"
+    for path in sorted(root.glob("*.py")):
+        code = "\n".join(line.split("#")[0] for line in path.read_text().splitlines()
+                         if not line.lstrip().startswith(("#", "``", "*")))
+        code = re.sub(r'"""[\s\S]*?"""', "", code)
+        assert not re.search(r"np\.linalg\.norm\((?![^)]*axis=)", code), path.name
+        assert not re.search(r"np\.(dot|vdot|inner)\(", code), path.name
+        assert not re.search(r"\S @ \S", code), path.name

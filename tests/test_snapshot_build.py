@@ -83,6 +83,23 @@ def test_a_browser_that_cannot_make_one_fails_clearly(dist, monkeypatch, tmp_pat
         snapshot.make(dist, browser=str(fake), timeout=2)
 
 
+def test_webkits_snapshot_has_its_own_key_and_is_skipped_without_webkit(dist, monkeypatch, tmp_path, capsys):
+    """The snapshot for browsers without JSPI is made in WebKit, keyed apart from Chromium's (its
+    worker compiles no numpy); without WebKit the build goes on and says what is missing."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert snapshot.key(dist, "nojspi") != snapshot.key(dist)
+    assert snapshot.key(dist, "nojspi") == snapshot.key(dist, "nojspi")
+    monkeypatch.setattr(snapshot.webkit, "missing", lambda: "Xvfb")
+    assert snapshot.make_nojspi(dist) is None
+    err = capsys.readouterr().err
+    assert "WebKit's not made (Xvfb missing" in err and "without JSPI" in err
+    # made earlier: reused without WebKit
+    folder = tmp_path / "cache" / "residual" / "snapshots" / snapshot.key(dist, "nojspi")[:24]
+    folder.mkdir(parents=True)
+    (folder / f"snapshot-nojspi-{folder.name}.bin.gz").write_bytes(b"made earlier")
+    assert snapshot.make_nojspi(dist).read_bytes() == b"made earlier"
+
+
 def test_byte_compiling_a_wheel(tmp_path):
     """The compiler the build runs inside Pyodide, run here by this Python: every module becomes
     a .pyc that imports without its source, everything else is kept byte for byte, and RECORD

@@ -24,11 +24,12 @@ import numpy as np
 
 from ..losses import softmax_cross_entropy
 from ..nets import Network
+from ..portable import norm
 from ..train import TrainConfig, train_network
 
 
 def _norm(a: np.ndarray) -> float:
-    return float(np.linalg.norm(a))
+    return norm(a)
 
 
 def stream(net: Network, X: np.ndarray, y: np.ndarray, train: bool = True) -> dict:

@@ -42,6 +42,7 @@ from ..layers import Activation, BatchNorm, Dense, Sequential
 from ..losses import mse, softmax_cross_entropy
 from ..nets import Network
 from ..optim import OPTIMIZERS, make_optimizer
+from ..portable import norm
 from ..train import TrainConfig, train_network
 
 INITS = ("xavier_normal", "he_normal")  # the two schemes the initialisation part compares
@@ -168,7 +169,7 @@ def block_report(stack: Sequential, X: np.ndarray) -> list[dict]:
         alpha = getattr(block, "alpha", 1.0)
         out.append({
             "weight_norm": _finite(float(np.sqrt(sum(np.sum(W * W) for W in Ws)))),
-            "last_weight_norm": _finite(float(np.linalg.norm(Ws[-1]))),
+            "last_weight_norm": _finite(norm(Ws[-1])),
             "branch_rms": _finite(_rms(alpha * block.branch.forward(h, True))),
         })
         h = block.forward(h, True)
@@ -195,7 +196,7 @@ def learn_identity(cfg: dict) -> dict:
         e2e = bias = None
         if done and is_affine(net):
             M, c = affine_map(net, d)
-            e2e, bias = _finite(np.linalg.norm(M - np.eye(d))), _finite(np.linalg.norm(c))
+            e2e, bias = _finite(norm(M - np.eye(d))), _finite(norm(c))
         with np.errstate(all="ignore"):
             blocks = block_report(net, X) if done else None
         out[kind] = {**rec, "initial_loss": rec["loss"][0], "final_loss": rec["loss"][-1],
@@ -220,7 +221,7 @@ def signal_profile(net: Network, X: np.ndarray, y: np.ndarray) -> dict:
         net.backward(dZ)
     layers = net.weight_layers()
     return {"signal": [_finite(_rms(w._X)) for w in layers], "output": _finite(_rms(Z)),
-            "grad_w": [_finite(float(np.linalg.norm(w.grads["W"]))) for w in layers],
+            "grad_w": [_finite(norm(w.grads["W"])) for w in layers],
             "loss": _finite(loss)}
 
 

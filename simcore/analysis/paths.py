@@ -45,6 +45,7 @@ import numpy as np
 from ..blocks import ResidualBlock
 from ..losses import softmax_cross_entropy
 from ..nets import Network
+from ..portable import dot, norm
 from ..train import TrainConfig, train_network
 
 
@@ -154,7 +155,7 @@ def sampled_path_norms(net: Network, X: np.ndarray, y: np.ndarray, samples: int,
             subsets = list(combinations(range(n), k))
         else:
             subsets = [rng.choice(n, size=k, replace=False) for _ in range(samples)]
-        norms = np.array([np.linalg.norm(_path(net.blocks, g, s)) for s in subsets])
+        norms = np.array([norm(_path(net.blocks, g, s)) for s in subsets])
         out["mean"].append(float(norms.mean()))
         out["std"].append(float(norms.std()))
         out["paths"].append(len(subsets))
@@ -174,7 +175,7 @@ def _distribution(values: list[float]) -> tuple[list[float] | None, int | None, 
     if not np.isfinite(v).all() or v.sum() <= 0:
         return None, None, None
     share = v / v.sum()
-    return share.tolist(), int(np.argmax(v)), float(share @ np.arange(len(v)))
+    return share.tolist(), int(np.argmax(v)), dot(share, np.arange(len(v)))
 
 
 def summary(net: Network, X: np.ndarray, y: np.ndarray, samples: int,
@@ -189,7 +190,7 @@ def summary(net: Network, X: np.ndarray, y: np.ndarray, samples: int,
     are the shares, peaks and means built on them.
     """
     s = sampled_path_norms(net, X, y, samples, rng, train)
-    exact = [float(np.linalg.norm(G)) for G in gradient_by_length(net, X, y, train)]
+    exact = [norm(G) for G in gradient_by_length(net, X, y, train)]
     share, peak, mean = _distribution(s["total"])
     e_share, e_peak, e_mean = _distribution(exact)
     return {"per_path": [_finite(v) for v in s["mean"]],

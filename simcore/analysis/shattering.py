@@ -44,6 +44,7 @@ import numpy as np
 
 from .. import data as _data
 from ..nets import Network
+from ..portable import dot
 from ..train import TrainConfig, train_network
 
 
@@ -78,11 +79,11 @@ def autocorrelation(g: np.ndarray, max_lag: int) -> np.ndarray:
     the formula in the module docstring; all NaN when ``g`` is constant or not finite."""
     g = np.asarray(g, dtype=float)
     c = g - g.mean()
-    den = float(c @ c)
+    den = dot(c, c)
     if not np.isfinite(den) or den <= 0:
         return np.full(max_lag + 1, np.nan)
     n = len(c)
-    return np.array([c[: n - k] @ c[k:] / den for k in range(max_lag + 1)])
+    return np.array([dot(c[: n - k], c[k:]) / den for k in range(max_lag + 1)])
 
 
 def decorrelation_lag(acf: np.ndarray, level: float = 0.5) -> int | None:

@@ -30,6 +30,8 @@ export function simConfig() {
     indexURL: new URL(cfg.indexURL, root).href,
     wheelURL: new URL(cfg.wheelURL, root).href,
     snapshot: cfg.snapshot ? { ...cfg.snapshot, url: new URL(cfg.snapshot.url, root).href } : null,
+    snapshotNoJspi: cfg.snapshotNoJspi
+      ? { ...cfg.snapshotNoJspi, url: new URL(cfg.snapshotNoJspi.url, root).href } : null,
   };
 }
 
@@ -113,6 +115,12 @@ function fetchSnapshotBeside(cfg, w) {
   return true;
 }
 
+/** Whether this browser has WebAssembly's JavaScript Promise Integration (JSPI), which decides
+ * which of the build's memory snapshots Pyodide can start from. */
+export function hasJspi() {
+  return typeof WebAssembly === "object" && "Suspending" in WebAssembly;
+}
+
 /** Start the worker (once) and resolve when Pyodide, numpy and simcore are loaded. */
 export function start(onProgress) {
   if (onProgress) {
@@ -132,8 +140,15 @@ export function start(onProgress) {
   };
   w.onmessageerror = () => { if (w === worker) crashed("The simulation runtime sent a message that could not be read."); };
   const lock = "navigator" in self && navigator.locks ? `residual-sim-worker-${Date.now()}-${nextId}-${Math.random()}` : null;
-  const snapshotFromPage = cfg.snapshot ? fetchSnapshotBeside(cfg, w) : false;
-  const booting = post({ type: "init", config: { ...cfg, lock, snapshotFromPage } });
+  // Pyodide lays out its function table differently in a browser with JSPI than in one without,
+  // and refuses a snapshot made in the other kind ("call_indirect to a signature that does not
+  // match"): the build makes one in Chromium (JSPI) and, when it can, one in WebKit (no JSPI).
+  const jspi = hasJspi();
+  const snapshot = jspi ? cfg.snapshot : cfg.snapshotNoJspi;
+  const skipped = !snapshot && cfg.snapshot
+    ? "this build has no snapshot for browsers without JSPI (WebAssembly.Suspending)" : null;
+  const snapshotFromPage = snapshot ? fetchSnapshotBeside({ ...cfg, snapshot }, w) : false;
+  const booting = post({ type: "init", config: { ...cfg, snapshot, snapshotSkipped: skipped, lock, snapshotFromPage } });
   const timeout = new Promise((_, reject) => setTimeout(
     () => reject(new Error("The Python runtime did not load within two minutes.")), BOOT_MS));
   const current = Promise.race([booting, timeout]).catch((err) => {

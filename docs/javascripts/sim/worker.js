@@ -235,7 +235,8 @@ async function startPyodide(cfg, loadPyodide, snapshot) {
       bootInfo = { snapshot: false, why: `the snapshot was refused (${String(err && err.message || err).split("\n")[0]})` };
     }
   } else {
-    bootInfo = { snapshot: false, why: cfg.snapshot ? "the snapshot could not be fetched" : "this build has no snapshot" };
+    bootInfo = { snapshot: false, why: cfg.snapshotSkipped
+      || (cfg.snapshot ? "the snapshot could not be fetched" : "this build has no snapshot") };
   }
   return Promise.race([loadPyodide({ indexURL: cfg.indexURL }), runtimeFailed]);
 }

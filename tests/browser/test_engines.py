@@ -1,0 +1,132 @@
+"""The simulations in Firefox and WebKit, offline, as in Chromium: default runs equal native
+simcore bit for bit, from the build's memory snapshot, with no error on the page; a bad value in
+a shared link shows its message.
+
+The engines are driven by tests/engines.py (Firefox over WebDriver BiDi, WebKitGTK through
+WebKitWebDriver); `bash scripts/test` installs them, `bash scripts/test -m engines` runs these
+tests alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import threading
+
+import pytest
+from conftest import _Quiet
+
+import engines
+import test_identity_widget
+import test_init_widget
+import test_trainer
+
+pytestmark = [pytest.mark.engines,
+              pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning")]
+
+# page, widget root, native numbers of the widget's defaults (keyed as sim_page.shown_numbers)
+WIDGETS = {
+    "trainer": ("/trainer/", test_trainer.ROOT,
+                lambda cfg: {f"{k}.{key}": v[key] for k, v in test_trainer.native_finals(cfg).items()
+                             for key in test_trainer.SHOWN}),
+    "identity": ("/lab/identity/", test_identity_widget.ROOT, test_identity_widget.native_numbers),
+    "init": ("/lab/init/", test_init_widget.ROOT, test_init_widget.native_numbers),
+}
+
+# sim_page.shown_numbers, as one expression
+SHOWN = """(() => {
+  const out = {};
+  for (const cell of document.querySelector(%s).querySelectorAll('[data-key][data-value]')) {
+    const row = cell.closest('tr[data-kind]');
+    out[(row ? row.dataset.kind + '.' : '') + cell.dataset.key] = JSON.parse(cell.dataset.value);
+  }
+  return out;
+})()"""
+BOOT = ('(async () => (await (await import(new URL("/javascripts/sim/bridge.js", location.href).href))'
+        '.start()).boot)()')
+
+
+class _Probed(_Quiet):
+    """The site as the other browser tests serve it, with the error probe first in every page."""
+
+    def do_GET(self):
+        if self.path == engines.PROBE_PATH:
+            return self._send(engines.PROBE, "text/javascript")
+        path = self.translate_path(self.path.split("#")[0])
+        if os.path.isdir(path):
+            path = os.path.join(path, "index.html")
+        if path.endswith(".html") and os.path.isfile(path):
+            with open(path, "rb") as f:
+                return self._send(engines.inject_probe(f.read()), "text/html; charset=utf-8")
+        return super().do_GET()
+
+    def _send(self, body: bytes, ctype: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def probed_url(site):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Probed, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module", params=sorted(engines.ENGINES))
+def engine(request):
+    lacks = engines.missing(request.param)
+    if lacks:
+        pytest.fail(f"{request.param}: {lacks} missing; run `bash scripts/test`, which installs them")
+    e = engines.ENGINES[request.param]()
+    yield e
+    e.close()
+
+
+def page_errors(engine) -> list[str]:
+    errors = engine.errors()
+    if isinstance(engine, engines.Firefox):
+        errors += [f"firefox log: {t}" for t in engine.console_errors()]
+    return errors
+
+
+def mounted(root: str) -> str:
+    return f"document.querySelector({json.dumps(root + ' form.sim-controls [data-action=run]')}) !== null"
+
+
+@pytest.mark.parametrize("kind", WIDGETS)
+def test_default_run_equals_native_simcore_bit_for_bit(engine, probed_url, kind, tally):
+    url, root, native = WIDGETS[kind]
+    engine.goto(probed_url + url)
+    engine.wait_for(mounted(root), 60)
+    engine.click(f"{root} [data-action=run]")
+    state = engine.wait_for(f"(s => ['done', 'error'].includes(s) && s)(document.querySelector({json.dumps(root)}).dataset.state)", 240)
+    status = engine.evaluate(f"document.querySelector({json.dumps(root + ' .sim-status')}).innerText")
+    assert state == "done", f"{engine.name}: {status}"
+    cfg = engine.evaluate(f"JSON.parse(document.querySelector({json.dumps(root)}).dataset.config)")
+    shown, want = engine.evaluate(SHOWN % json.dumps(root)), native(cfg)
+    assert set(shown) == set(want)
+    assert shown == want, {k: (shown[k], want[k]) for k in want if shown[k] != want[k]}  # bit for bit
+    boot = engine.evaluate(BOOT)
+    assert boot["snapshot"] is True, f"{engine.name} booted without the build's snapshot: {boot.get('why')}"
+    assert page_errors(engine) == []
+    tally.count("Engines", f"widget default runs equal to native simcore bit for bit, {engine.name}")
+    tally.count("Engines", f"numbers compared bit for bit, {engine.name}", len(want))
+
+
+def test_a_bad_link_value_shows_its_message(engine, probed_url, tally):
+    root = test_trainer.ROOT
+    engine.goto(probed_url + "/trainer/#trainer?dataset=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&depth=9x")
+    engine.wait_for(mounted(root), 60)
+    message = engine.evaluate("document.getElementById('trainer-dataset-error').textContent")
+    assert "is not allowed" in message and "<img" in message  # the markup, quoted as text
+    assert "depth" in engine.evaluate("document.getElementById('trainer-depth-error').textContent")
+    assert engine.evaluate(f"document.querySelectorAll({json.dumps(root + ' img')}).length") == 0
+    assert engine.evaluate(f"document.querySelector({json.dumps(root + ' [name=dataset]')}).getAttribute('aria-invalid')") == "true"
+    assert page_errors(engine) == []
+    tally.count("Engines", f"bad link values shown with their message, {engine.name}", 2)
