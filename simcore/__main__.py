@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
                            allow_abbrev=False)
         p.error = parser.error  # type: ignore[method-assign]
         p.add_argument("--json", action="store_true", help="print one JSON object")
+        p.add_argument("--no-budget", action="store_true", help="lift the work budget (see "
+                       "simcore.budget; native use only: a run may then take hours)")
         for field, default in defaults.items():
             kind, allowed = api.FIELDS[field]
             shown = ",".join(map(str, default)) if isinstance(default, list) else default
@@ -177,14 +179,16 @@ def main(argv: list[str] | None = None) -> int:
         _, defaults = api.TASKS[args.task]
         config = {f: _parse_value(f, getattr(args, f)) for f in defaults
                   if getattr(args, f) is not None}
+        budget = None if args.no_budget else api.BUDGET
         if args.task == "train" and not args.json:
+            records = api.train_stream(config, budget=budget)  # validated (and budgeted) first
             cfg = api.validate(config, defaults)
             print(f"training {cfg['kind']}-{cfg['depth']} (width {cfg['width']}) on "
                   f"{cfg['dataset']}, seed {cfg['seed']}", flush=True)
-            for rec in api.train_stream(cfg):
+            for rec in records:
                 _print_epoch(rec)
             return 0
-        result = api.run(args.task, config)
+        result = api.run(args.task, config, budget=budget)
     except _Usage as exc:
         print(f"simcore: error: {exc}", file=sys.stderr)
         return 2
@@ -194,12 +198,21 @@ def main(argv: list[str] | None = None) -> int:
             else field
         print(_one_line(f"simcore: error: {option}: {rest.strip()}"), file=sys.stderr)
         return 2
+    except RuntimeError as exc:  # a fault of the run, not of the input: one line, status 1
+        print(_one_line(f"simcore: error: {exc}"), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     if args.json:
-        print(json.dumps(result))
-    else:
-        print(api.TEXT[args.task](result) if args.task in api.TEXT else _degradation_text(result))
+        print(json.dumps(result, allow_nan=False))
+        return 0
+    try:
+        text = api.TEXT[args.task](result) if args.task in api.TEXT else _degradation_text(result)
+    except Exception as exc:  # noqa: BLE001  (never a traceback: the JSON has everything)
+        print(_one_line(f"simcore: error: could not write the {args.task} result as text "
+                        f"({type(exc).__name__}: {exc}); --json gives it whole"), file=sys.stderr)
+        return 1
+    print(text)
     return 0
 
 

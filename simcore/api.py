@@ -12,11 +12,16 @@ Sizes are capped so a page cannot ask a browser for too much (see :data:`FIELDS`
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from dataclasses import asdict
+from functools import wraps
 from typing import Iterator
 
+import numpy as np
+
+from . import budget as _budget
 from . import data as _data
 from . import analysis as _analysis
 from . import variants as _variants
@@ -121,9 +126,16 @@ def _check_number(field: str, value, kind: str, allowed):
     return value if kind in ("int", "ints") else float(value)
 
 
+def _plain(value):
+    """A NumPy scalar as the Python value it holds (``np.int64(3)`` → 3, ``np.bool_`` → bool),
+    so every NumPy scalar type is treated as its Python type; anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def validate_field(field: str, value):
     """Return ``value`` converted to its field's Python type, or raise ``ValueError``."""
     kind, allowed = FIELDS[field]
+    value = _plain(value)
     if kind == "choice":
         if not isinstance(value, str) or value not in allowed:
             raise _bad(field, value, kind, allowed)
@@ -137,7 +149,7 @@ def validate_field(field: str, value):
             raise _bad(field, value, kind, allowed, "wrong type")
         if not 1 <= len(value) <= MAX_DEPTHS:
             raise _bad(field, value, kind, allowed, f"need a list of 1 to {MAX_DEPTHS} values")
-        out = [_check_number(field, v, kind, allowed) for v in value]
+        out = [_check_number(field, _plain(v), kind, allowed) for v in value]
         if any(b <= a for a, b in zip(out, out[1:])):
             raise _bad(field, value, kind, allowed, "must be strictly ascending")
         return out
@@ -183,22 +195,126 @@ def validate(config: dict | None, defaults: dict) -> dict:
     return cfg
 
 
-def train_stream(config: dict | None = None) -> Iterator[dict]:
-    """Validate ``config`` now (raising ``ValueError`` at once) and return a generator of
-    plain records, one per epoch (see ``simcore.train``); close it to stop early."""
+# --- the boundary: what leaves simcore.api -------------------------------------------------
+
+MAX_SAFE_INTEGER = 2 ** 53  # larger integers are not exact in JavaScript: sent as strings
+
+
+def strict(value, path: str = "", found: list | None = None):
+    """``value`` as strict JSON data: NaN and ±inf become ``None`` (their places are appended to
+    ``found`` as paths like ``plain.curve[3]``), NumPy scalars their Python values, integers
+    beyond ±2^53 strings, tuples lists."""
+    found = [] if found is None else found
+    value = _plain(value)
+    if isinstance(value, dict):
+        return {k: strict(v, f"{path}.{k}" if path else str(k), found) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    if isinstance(value, float) and not math.isfinite(value):
+        found.append(path)
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER:
+        return str(value)
+    return value
+
+
+def _strict_result(result):
+    """:func:`strict`, and a dict result names its non-finite places in ``non_finite`` (a run
+    that diverged says so in its own ``status`` too)."""
+    found: list = []
+    out = strict(result, "", found)
+    if found and isinstance(out, dict):
+        out["non_finite"] = found[:50]
+    return out
+
+
+def _field_error(exc: ValueError) -> bool:
+    """Whether ``exc`` is simcore's own validation error: a plain ``ValueError``, whose message
+    starts with the field (NumPy's ``LinAlgError`` is a ValueError too, but a fault)."""
+    return type(exc) is ValueError
+
+
+def _failure(task: str, exc: BaseException) -> RuntimeError:
+    text = str(exc).splitlines()[0][:300] if str(exc) else ""
+    return RuntimeError(f"{task} failed ({type(exc).__name__}{': ' + text if text else ''})")
+
+
+def _quiet():
+    """No NumPy floating-point warnings and no library warnings on the terminal: a diverging
+    run is reported in its result, not as warning text."""
+    import contextlib
+    import warnings
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(np.errstate(all="ignore"))
+    stack.enter_context(warnings.catch_warnings())
+    warnings.simplefilter("ignore")
+    return stack
+
+
+def boundary(task: str):
+    """Every call through the api leaves as :func:`strict` JSON data, with no warning printed,
+    or raises a ``ValueError`` that names a field, or a one-line ``RuntimeError``."""
+    def wrap(fn):
+        @wraps(fn)
+        def call(*args, **kwargs):
+            with _quiet():
+                try:
+                    return _strict_result(fn(*args, **kwargs))
+                except ValueError as exc:
+                    if _field_error(exc):
+                        raise
+                    raise _failure(task, exc) from exc
+                except RuntimeError:
+                    raise
+                except Exception as exc:  # noqa: BLE001  (a fault, not the reader's input)
+                    raise _failure(task, exc) from exc
+        return call
+    return wrap
+
+
+def _bounded_stream(records: Iterator[dict]) -> Iterator[dict]:
+    while True:
+        with _quiet():
+            try:
+                rec = next(records)
+            except StopIteration:
+                return
+            except (ValueError, RuntimeError):
+                raise
+            except Exception as exc:  # noqa: BLE001
+                raise _failure("train", exc) from exc
+        yield _strict_result(rec)
+
+
+BUDGET = _budget.BUDGET
+_TRAIN_FIELDS = "epochs, n, depth, width or grid, or raise batch_size"
+
+
+def _train_checked(config, budget) -> dict:
     cfg = validate(config, TRAIN_DEFAULTS)
-    return _train(TrainConfig(**cfg))
+    _budget.check(_budget.training(cfg, cfg["kind"], cfg["depth"]), budget, _TRAIN_FIELDS, "train")
+    return cfg
 
 
-def train(config: dict | None = None) -> dict:
+def train_stream(config: dict | None = None, budget: float | None = BUDGET) -> Iterator[dict]:
+    """Validate ``config`` now (raising ``ValueError`` at once, over the work ``budget`` too:
+    see :mod:`simcore.budget`) and return a generator of plain records, one per epoch (see
+    ``simcore.train``); close it to stop early."""
+    return _bounded_stream(_train(TrainConfig(**_train_checked(config, budget))))
+
+
+@boundary("train")
+def train(config: dict | None = None, budget: float | None = BUDGET) -> dict:
     """Train one network; return ``{"config", "status", "history", "final"}``."""
-    cfg = validate(config, TRAIN_DEFAULTS)
+    cfg = _train_checked(config, budget)
     history = list(_train(TrainConfig(**cfg)))
     return {"config": cfg, "status": history[-1]["status"], "history": history,
             "final": history[-1]}
 
 
-def degradation(config: dict | None = None) -> dict:
+@boundary("degradation")
+def degradation(config: dict | None = None, budget: float | None = BUDGET) -> dict:
     """Train plain and residual nets at each depth in ``depths`` with otherwise equal settings.
 
     Returns ``depths`` (ascending), ``plain_train_error`` and ``residual_train_error`` (final
@@ -206,6 +322,8 @@ def degradation(config: dict | None = None) -> dict:
     worst), the same for test error, each run's status, and per-epoch training-error curves.
     """
     cfg = validate(config, DEGRADATION_DEFAULTS)
+    _budget.check(sum(_budget.training(cfg, kind, d) for kind in ("plain", "residual") for d in cfg["depths"]),
+                  budget, "epochs, n, depths or width, or raise batch_size", "degradation")
     start = time.perf_counter()
     out: dict = {"config": cfg, "depths": list(cfg["depths"])}
     for kind in ("plain", "residual"):
@@ -238,8 +356,11 @@ ANALYSES = _analysis.task_modules()
 
 
 def _register(module) -> None:
-    def entry(config: dict | None = None) -> dict:
-        return module.task(validate(config, module.DEFAULTS))
+    @boundary(module.NAME)
+    def entry(config: dict | None = None, budget: float | None = BUDGET) -> dict:
+        cfg = validate(config, module.DEFAULTS)
+        _budget.check(module.work(cfg), budget, module.WORK_FIELDS, module.NAME)
+        return module.task(cfg)
 
     entry.__name__ = module.NAME
     entry.__doc__ = module.task.__doc__
@@ -257,11 +378,13 @@ for _module in ANALYSES:
 VARIANTS_DEFAULTS: dict = {"name": "resnet50", "resolution": None}
 
 
-def variants(config: dict | None = None) -> dict:
+@boundary("variants")
+def variants(config: dict | None = None, budget: float | None = BUDGET) -> dict:
     """Exact parameters and multiply-accumulates of a real architecture, with its layer table.
 
     ``{"name": one of simcore.variants.NAMES, "resolution": input side or None}`` (None: 224,
-    or 32 for the CIFAR nets) → ``{"name", "resolution", "params", "macs", "layers"}``.
+    or 32 for the CIFAR nets) → ``{"name", "resolution", "params", "macs", "layers"}``. (A count
+    is integer arithmetic on at most a few hundred rows: ``budget`` does not apply.)
     """
     config = _check_config(config, VARIANTS_DEFAULTS)
     cfg = {**VARIANTS_DEFAULTS, **config}
@@ -273,10 +396,13 @@ HELP["variants"] = "exact parameters and MACs of ResNet, ResNeXt, WRN, DenseNet 
 
 
 def defaults(task: str) -> dict:
-    """A copy of the default config of ``task`` (a key of :data:`TASKS`)."""
-    return dict(TASKS[_check_task(task)][1])
+    """A fresh copy of the default config of ``task`` (a key of :data:`TASKS`): changing it
+    (its lists too) changes nothing else."""
+    return copy.deepcopy(TASKS[_check_task(task)][1])
 
 
-def run(task: str, config: dict | None = None) -> dict:
-    """Dispatch by name: the single door the browser worker knocks on."""
-    return TASKS[_check_task(task)][0](config)
+def run(task: str, config: dict | None = None, budget: float | None = BUDGET) -> dict:
+    """Dispatch by name: the single door the browser worker knocks on. ``budget``: the work
+    budget (:mod:`simcore.budget`); ``None`` lifts it (native use only: the browser never
+    does)."""
+    return TASKS[_check_task(task)][0](config, budget=budget)

@@ -239,4 +239,36 @@ class WebKit(Engine):
         self.session.close()
 
 
-ENGINES = {"firefox": Firefox, "webkit": WebKit}
+# --- Chromium through Playwright, for benchmarks that treat the three alike -------------------
+
+class Chromium(Engine):
+    name = "chromium"
+
+    def __init__(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
+        from conftest import ARGS, CHROMIUM
+
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        self.version = self.browser.version
+        self.page = self.browser.new_page()
+        self.page.set_default_timeout(300_000)
+
+    def goto(self, url: str) -> None:
+        self.page.goto(url)
+
+    def evaluate(self, expression: str):
+        out = self.page.evaluate(f"async () => JSON.stringify(await ({expression}))")
+        return None if out is None else json.loads(out)
+
+    def close(self) -> None:
+        try:
+            self.browser.close()
+        finally:
+            self._pw.stop()
+
+
+ENGINES = {"firefox": Firefox, "webkit": WebKit}   # what tests/browser/test_engines.py runs
+EVERY_ENGINE = {"chromium": Chromium, **ENGINES}  # for the benchmarks

@@ -100,6 +100,15 @@ def test_webkits_snapshot_has_its_own_key_and_is_skipped_without_webkit(dist, mo
     assert snapshot.make_nojspi(dist).read_bytes() == b"made earlier"
 
 
+def test_the_deploy_build_requires_both_snapshots():
+    import hooks
+    both = {"snapshot": Path("a"), "snapshot_nojspi": Path("b")}
+    hooks.require_snapshots(both, {"SNAPSHOT_REQUIRED": "1"})
+    hooks.require_snapshots({"snapshot": Path("a")}, {})      # a local build goes on without
+    with pytest.raises(RuntimeError, match="snapshot_nojspi not made"):
+        hooks.require_snapshots({"snapshot": Path("a"), "snapshot_nojspi": None}, {"SNAPSHOT_REQUIRED": "1"})
+
+
 def test_byte_compiling_a_wheel(tmp_path):
     """The compiler the build runs inside Pyodide, run here by this Python: every module becomes
     a .pyc that imports without its source, everything else is kept byte for byte, and RECORD

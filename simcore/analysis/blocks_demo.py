@@ -29,6 +29,7 @@ import copy
 
 import numpy as np
 
+from .. import budget
 from ..blocks import DenseLayer, HighwayBlock, PlainBlock, ResidualBlock, zero_last
 from ..layers import Activation, BatchNorm, Dense
 
@@ -186,6 +187,15 @@ FIELDS = {"block_kind": ("choice", BLOCK_KINDS), "block_width": ("int", (2, 64))
 DEFAULTS = {"block_kind": "residual", "layout": "pre", "block_width": 8, "norm": True,
             "activation": "relu", "init": "he_normal", "alpha": 1.0, "carry_bias": -2.0,
             "growth": 8, "n": 64, "seed": 0}
+
+
+WORK_FIELDS = "n or block_width"
+
+
+def work(cfg: dict) -> float:
+    """The work of :func:`task` (see :mod:`simcore.budget`): one block (at most three layers of
+    ``4 × block_width``, with a gate or a projection) on ``n`` rows, a few times over."""
+    return 20 * (cfg["n"] * (4 * cfg["block_width"]) ** 2 + 3 * budget.PASS)
 
 
 def task(cfg: dict) -> dict:

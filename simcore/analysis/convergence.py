@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict
 
+from .. import budget
 from ..train import TrainConfig, train
 
 
@@ -68,6 +69,14 @@ DEFAULTS = {
     "dataset": "spirals", "n": 300, "width": 16, "depths": [4, 12, 24], "epochs": 40,
     "convergence_target_acc": 0.9,
 }
+
+
+WORK_FIELDS = "epochs, n, depths or width, or raise batch_size"
+
+
+def work(cfg: dict) -> float:
+    """The work of :func:`task` (see :mod:`simcore.budget`): a training run per kind and depth."""
+    return sum(budget.training(cfg, kind, d) for kind in ("plain", "residual") for d in cfg["depths"])
 
 
 def task(cfg: dict) -> dict:

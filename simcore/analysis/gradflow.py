@@ -22,6 +22,7 @@ from dataclasses import asdict
 
 import numpy as np
 
+from .. import budget
 from ..losses import softmax_cross_entropy
 from ..nets import Network
 from ..portable import norm
@@ -136,6 +137,19 @@ DEFAULTS = {**{k: v for k, v in asdict(TrainConfig()).items() if k != "kind"},
             "depth": 20, "epochs": 0, "samples": 8}
 
 
+WORK_FIELDS = "epochs, n, depth, width or samples"
+
+
+def work(cfg: dict) -> float:
+    """The work of :func:`task` (see :mod:`simcore.budget`): two training runs, three passes over
+    the training set (init, final, decomposition) and a ``width``-row backward pass per sample."""
+    n_train = budget.data_shape(cfg)[1]
+    return sum(budget.training(cfg, kind, cfg["depth"])
+               + 3 * budget.evaluation(cfg, kind, cfg["depth"], n_train, 3)
+               + 3 * budget.evaluation(cfg, kind, cfg["depth"], cfg["width"], cfg["samples"])
+               for kind in ("plain", "residual"))
+
+
 def task(cfg: dict) -> dict:
     """Gradient propagation in plain vs residual nets with otherwise equal settings.
 
@@ -171,8 +185,13 @@ def text(res: dict) -> str:
              f"{cfg['layout']}-activation, norm {'on' if cfg['norm'] else 'off'})",
              f"{'boundary':>8}  {'plain':>10}  {'residual':>10}"]
     p, r = res["plain"]["final"]["grad_x"], res["residual"]["final"]["grad_x"]
-    lines += [f"{i:>8}  {a:10.3e}  {b:10.3e}" for i, (a, b) in enumerate(zip(p, r))]
+    num = lambda v: f"{'-':>10}" if v is None else f"{v:10.3e}"  # noqa: E731  (None: not finite)
+    lines += [f"{i:>8}  {num(a)}  {num(b)}" for i, (a, b) in enumerate(zip(p, r))]
     for kind in ("plain", "residual"):
-        sv = [v for row in res[kind]["jacobian_singular_values"] for v in row]
-        lines.append(f"{kind}: Jacobian singular values in [{min(sv):.3g}, {max(sv):.3g}]")
+        sv = [v for row in res[kind]["jacobian_singular_values"] for v in row if v is not None]
+        status = res[kind]["status"]
+        lines.append(f"{kind}: Jacobian singular values in [{min(sv):.3g}, {max(sv):.3g}]" if sv
+                     else f"{kind}: Jacobian singular values not finite")
+        if status != "done":
+            lines[-1] += f" (training {status})"
     return "\n".join(lines)

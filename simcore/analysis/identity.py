@@ -37,6 +37,7 @@ from dataclasses import asdict
 
 import numpy as np
 
+from .. import budget
 from ..blocks import PlainBlock, ResidualBlock
 from ..layers import Activation, BatchNorm, Dense, Sequential
 from ..losses import mse, softmax_cross_entropy
@@ -300,6 +301,25 @@ DEFAULTS = {
     # both
     "width": 32, "layout": "pre", "identity_part": "both",
 }
+
+
+WORK_FIELDS = "identity_steps, identity_points, identity_blocks, width, epochs, n or depth"
+
+
+def work(cfg: dict) -> float:
+    """The work of :func:`task` (see :mod:`simcore.budget`): part 1 fits a plain and a residual
+    stack of ``identity_blocks`` blocks (two ``width × width`` layers each) for up to
+    ``identity_steps`` full-batch steps; part 2 trains a plain and a residual net with each of
+    two initialisations."""
+    part, total = cfg["identity_part"], 0.0
+    if part in ("both", "learn_identity"):
+        blocks = cfg["identity_blocks"]
+        step = 3 * cfg["identity_points"] * blocks * 2 * cfg["width"] ** 2 + 2 * blocks * budget.STEP
+        total += 2 * (cfg["identity_steps"] + 2) * step
+    if part in ("both", "init"):
+        total += 2 * sum(budget.training({**cfg, "activation": "relu", "norm": False}, kind, cfg["depth"])
+                         for kind in ("plain", "residual"))
+    return total
 
 
 def task(cfg: dict) -> dict:

@@ -36,6 +36,7 @@ from dataclasses import asdict
 
 import numpy as np
 
+from .. import budget
 from ..nets import Network
 from ..train import TrainConfig, evaluate, train_network
 
@@ -212,6 +213,19 @@ def _odd(cfg: dict, field: str) -> None:
 
 def _floats(a: np.ndarray) -> list:
     return [[_f(v) for v in row] for row in a] if a.ndim == 2 else [_f(v) for v in a]
+
+
+WORK_FIELDS = "epochs, n, depth, width, landscape_points_2d or landscape_points_1d"
+
+
+def work(cfg: dict) -> float:
+    """The work of :func:`task` (see :mod:`simcore.budget`): two training runs, then the training
+    set through each net at every point of the line and of the plane."""
+    n_train = budget.data_shape(cfg)[1]
+    points = cfg["landscape_points_1d"] + cfg["landscape_points_2d"] ** 2
+    return sum(budget.training(cfg, kind, cfg["depth"])
+               + budget.evaluation(cfg, kind, cfg["depth"], n_train, points)
+               for kind in ("plain", "residual"))
 
 
 def task(cfg: dict) -> dict:

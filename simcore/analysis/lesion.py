@@ -35,6 +35,7 @@ from itertools import combinations
 
 import numpy as np
 
+from .. import budget
 from ..blocks import PlainBlock, ResidualBlock
 from ..nets import Network
 from ..train import TrainConfig, train_network
@@ -161,6 +162,21 @@ DEFAULTS = {**{k: v for k, v in asdict(TrainConfig()).items() if k != "kind"},
 def _median(values: list) -> float | None:
     v = [x for x in values if x is not None]
     return float(np.median(v)) if v else None
+
+
+WORK_FIELDS = "epochs, n, depth, width, lesion_draws or lesion_max_k"
+
+
+def work(cfg: dict) -> float:
+    """The work of :func:`task` (see :mod:`simcore.budget`): two training runs, then every data
+    point through each net once intact, once per deleted block and once per random draw."""
+    n = budget.data_shape(cfg)[0]
+    L = (cfg["depth"] - 2) // (3 if cfg["bottleneck"] else 2)
+    K = L if cfg["lesion_max_k"] == 0 else min(cfg["lesion_max_k"], L)
+    passes = 1 + L + K * cfg["lesion_draws"]
+    return sum(budget.training(cfg, kind, cfg["depth"])
+               + 2 * budget.evaluation(cfg, kind, cfg["depth"], n, passes)   # both splits
+               for kind in ("plain", "residual"))
 
 
 def task(cfg: dict) -> dict:

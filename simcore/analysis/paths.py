@@ -42,6 +42,7 @@ from itertools import combinations
 
 import numpy as np
 
+from .. import budget
 from ..blocks import ResidualBlock
 from ..losses import softmax_cross_entropy
 from ..nets import Network
@@ -211,6 +212,22 @@ DEFAULTS = {**{k: v for k, v in asdict(TrainConfig()).items() if k != "kind"},
             "path_samples": 10}
 
 
+WORK_FIELDS = "depth, path_samples, epochs, n, width or batch_size"
+
+
+def work(cfg: dict) -> float:
+    """The work of :func:`task` (see :mod:`simcore.budget`): a training run, then twice (at
+    initialisation and after training) a backward pass through the whole stack per sampled
+    path and the exact split by length (``(n + 1)²`` branch passes)."""
+    n_train, depth = budget.data_shape(cfg)[1], cfg["depth"]
+    n = (depth - 2) // (3 if cfg["bottleneck"] else 2)
+    batch = min(cfg["batch_size"], n_train)
+    paths = sum(min(math.comb(n, k), cfg["path_samples"]) for k in range(n + 1))
+    # the exact split: (n + 1)² branch passes, each about a block's share of a whole pass
+    passes = paths + 1 + -(-(n + 1) ** 2 // max(n, 1))
+    return budget.training(cfg, "residual", depth) + 2 * 3 * budget.evaluation(cfg, "residual", depth, batch, passes)
+
+
 def task(cfg: dict) -> dict:
     """Unroll a residual net (kind residual, every other setting from ``cfg``) into its paths.
 
@@ -261,7 +278,7 @@ def text(res: dict) -> str:
         for k in res["lengths"]:
             sh = "-" if s["share"] is None else f"{100 * s['share'][k]:5.1f}%"
             esh = "-" if s["exact_share"] is None else f"{100 * s['exact_share'][k]:5.1f}%"
-            lines.append(f"{k:>3}  {res['counts'][k]:>9.3g}  {_num(s['per_path'][k])}  "
+            lines.append(f"{k:>3}  {float(res['counts'][k]):>9.3g}  {_num(s['per_path'][k])}  "
                          f"{_num(s['total'][k])}  {sh:>6}  {_num(s['exact'][k])}  {esh:>6}")
         lines.append(f"peak length: total {s['peak']} (mean {_len(s['mean_length'])}), exact "
                      f"{s['exact_peak']} (mean {_len(s['exact_mean_length'])}); path counts peak "

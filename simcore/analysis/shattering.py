@@ -42,6 +42,7 @@ from dataclasses import asdict
 
 import numpy as np
 
+from .. import budget
 from .. import data as _data
 from ..nets import Network
 from ..portable import dot
@@ -150,6 +151,22 @@ def _entry(gs: list[np.ndarray], max_lag: int) -> dict:
     return {"gradients": [_f(v) for v in gs[0]], "acf": [_f(v) for v in mean],
             "lag1": _f(mean[1]), "lag1_runs": [_f(a[1]) for a in acfs],
             "decorrelation_lag": decorrelation_lag(mean) if np.isfinite(mean).all() else None}
+
+
+WORK_FIELDS = "depths, shatter_runs, epochs, n, width or shatter_points"
+
+
+def work(cfg: dict) -> float:
+    """The work of :func:`task` (see :mod:`simcore.budget`): with and without batch norm, per
+    depth, kind and run, a network trained for ``epochs`` (0: built and calibrated) and its
+    input gradient at every point of the line; a shallow net per run."""
+    P, runs = cfg["shatter_points"], cfg["shatter_runs"]
+    total = 0.0
+    for depth in list(cfg["depths"]) + [4]:       # (the shallow nets cost less than a depth 4)
+        for kind in ("plain", "residual"):
+            total += 2 * runs * (budget.training(cfg, kind, depth)
+                                 + 3 * budget.evaluation(cfg, kind, depth, P))
+    return total
 
 
 def task(cfg: dict) -> dict:

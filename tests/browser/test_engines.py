@@ -70,9 +70,16 @@ class _Probed(_Quiet):
         self.wfile.write(body)
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        import sys
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)  # a browser closed mid-download: fine
+
+
 @pytest.fixture(scope="module")
 def probed_url(site):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Probed, directory=str(site)))
+    server = _Server(("127.0.0.1", 0), functools.partial(_Probed, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
