@@ -3,8 +3,9 @@
     python scripts/vendor_npm.py katex      # fetch (if not cached) and print the folder
 
 The site must work with no internet at read time (offline classrooms, the tests), so nothing is
-loaded from a CDN: KaTeX (maths) is copied into the built site by ``scripts/hooks.py``, and
-axe-core (the accessibility audit) is injected by the browser tests. Each package is pinned
+loaded from a CDN: KaTeX (maths) is copied into the built site by ``scripts/hooks.py``, Pyodide's
+runtime files by ``scripts/vendor_pyodide.py`` in self-hosted mode, and axe-core (the
+accessibility audit) is injected by the browser tests. Each package is pinned
 here by version and by the registry's sha512 integrity of its tarball; a tarball whose hash
 differs is refused. The unpacked package is cached in ``~/.cache/residual/npm/<name>-<version>``
 (override with ``RESIDUAL_CACHE``), so rebuilds fetch nothing. Only Python's standard library
@@ -27,6 +28,8 @@ from pathlib import Path
 REGISTRY = "https://registry.npmjs.org"
 PACKAGES = {
     "katex": ("0.16.22", "sha512-XCHRdUw4lf3SKBaJe4EvgqIuWwkPSo9XoeO8GjQW94Bp7TWv9hNhzZjZ+OH9yf1UmLygb7DIT5GSFQiyt16zYg=="),
+    # Pyodide's runtime files (self-hosted mode); its lock file pins numpy's wheel by sha256
+    "pyodide": ("0.27.7", "sha512-RUSVJlhQdfWfgO9hVHCiXoG+nVZQRS5D9FzgpLJ/VcgGBLSAKoPL8kTiOikxbHQm1kRISeWUBdulEgO26qpSRA=="),
     "axe-core": ("4.14.1", "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="),
 }
 

