@@ -17,7 +17,7 @@ import re
 import sys
 
 from . import api
-from .messages import shown
+from .messages import FieldError, shown
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -77,7 +77,7 @@ def _parse_value(field: str, text: str):
             raise ValueError("")
     except ValueError as exc:
         why = f" ({exc})" if str(exc) else ""
-        raise ValueError(f"{field}: {shown(text)} is not allowed{why}; expected "
+        raise FieldError(field, f"{field}: {shown(text)} is not allowed{why}; expected "
                          f"{api.describe(kind, api.FIELDS[field][1])}") from None
     return text
 
@@ -150,7 +150,7 @@ def _parse_int(text: str, field: str):
     try:
         return _number(text, True)
     except ValueError as exc:
-        raise ValueError(f"{field}: {shown(text)} is not allowed ({exc}); "
+        raise FieldError(field, f"{field}: {shown(text)} is not allowed ({exc}); "
                          "expected an integer") from None
 
 
@@ -192,11 +192,14 @@ def main(argv: list[str] | None = None) -> int:
     except _Usage as exc:
         print(f"simcore: error: {exc}", file=sys.stderr)
         return 2
-    except ValueError as exc:
-        field, _, rest = str(exc).partition(":")
-        option = f"--{field.replace('_', '-')}" if field in api.FIELDS or field == "resolution" \
-            else field
-        print(_one_line(f"simcore: error: {option}: {rest.strip()}"), file=sys.stderr)
+    except ValueError as exc:  # a FieldError names its field: the option to change
+        field = exc.field if isinstance(exc, FieldError) else None
+        text = str(exc)
+        if field and text.startswith(f"{field}:"):
+            text = text[len(field) + 1:].strip()
+        option = f"--{field.replace('_', '-')}" if field in api.FIELDS or field == "resolution" else field
+        print(_one_line(f"simcore: error: {option}: {text}" if option else f"simcore: error: {text}"),
+              file=sys.stderr)
         return 2
     except RuntimeError as exc:  # a fault of the run, not of the input: one line, status 1
         print(_one_line(f"simcore: error: {exc}"), file=sys.stderr)

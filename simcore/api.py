@@ -27,7 +27,7 @@ from . import analysis as _analysis
 from . import variants as _variants
 from .init import SCHEMES
 from .layers import ACTIVATIONS
-from .messages import field_name, shown
+from .messages import FieldError, field_name, shown
 from .nets import ARITHMETICS, DTYPES, KINDS, NetConfig, check_depth
 from .optim import OPTIMIZERS, SCHEDULES
 from .train import TrainConfig
@@ -105,9 +105,9 @@ def describe(kind: str, allowed) -> str:
     return f"{what} in [{lo}, {hi}]"
 
 
-def _bad(field: str, value, kind: str, allowed, why: str = "") -> ValueError:
+def _bad(field: str, value, kind: str, allowed, why: str = "") -> FieldError:
     extra = f" ({why})" if why else ""
-    return ValueError(f"{field}: {shown(value)} is not allowed{extra}; "
+    return FieldError(field, f"{field}: {shown(value)} is not allowed{extra}; "
                       f"expected {describe(kind, allowed)}")
 
 
@@ -162,17 +162,17 @@ def _check_config(config, defaults: dict) -> dict:
     if config is None:
         return {}
     if not isinstance(config, dict):
-        raise ValueError(f"config: {shown(config)} is not allowed; expected an object of fields")
+        raise FieldError("config", f"config: {shown(config)} is not allowed; expected an object of fields")
     for key in config:
         if not isinstance(key, str) or key not in defaults:
-            raise ValueError(f"{field_name(key)}: unknown field; allowed fields are "
+            raise FieldError(str(key), f"{field_name(key)}: unknown field; allowed fields are "
                              f"{', '.join(defaults)}")
     return config
 
 
 def _check_task(task) -> str:
     if not isinstance(task, str) or task not in TASKS:
-        raise ValueError(f"task: {shown(task)} is not allowed; expected one of {', '.join(TASKS)}")
+        raise FieldError("task", f"task: {shown(task)} is not allowed; expected one of {', '.join(TASKS)}")
     return task
 
 
@@ -182,7 +182,7 @@ def validate(config: dict | None, defaults: dict) -> dict:
     cfg = {k: validate_field(k, config.get(k, v)) for k, v in defaults.items()}
     # cross-field rules, each applied only to tasks that have the fields involved
     if cfg.get("dataset") == "digits" and cfg.get("n", 0) > 1797:
-        raise ValueError(f"n: {cfg['n']} is not allowed (digits has 1797 samples); "
+        raise FieldError("n", f"n: {cfg['n']} is not allowed (digits has 1797 samples); "
                          "expected an integer in [20, 1797]")
     net_fields = {k: v for k, v in cfg.items() if k in NetConfig.__dataclass_fields__}
     depths = cfg["depths"] if "depths" in cfg else [cfg["depth"]] if "depth" in cfg else []
@@ -190,7 +190,7 @@ def validate(config: dict | None, defaults: dict) -> dict:
         for depth in depths:
             check_depth(NetConfig(**{**net_fields, "kind": kind, "depth": depth}))
     if cfg.get("warmup", 0) > cfg.get("epochs", math.inf):
-        raise ValueError(f"warmup: {cfg['warmup']} is not allowed (longer than epochs="
+        raise FieldError("warmup", f"warmup: {cfg['warmup']} is not allowed (longer than epochs="
                          f"{cfg['epochs']}); expected a number in [0, {cfg['epochs']}]")
     return cfg
 
@@ -229,9 +229,9 @@ def _strict_result(result):
 
 
 def _field_error(exc: ValueError) -> bool:
-    """Whether ``exc`` is simcore's own validation error: a plain ``ValueError``, whose message
-    starts with the field (NumPy's ``LinAlgError`` is a ValueError too, but a fault)."""
-    return type(exc) is ValueError
+    """Whether ``exc`` is simcore's own validation error, a :class:`FieldError`; any other
+    ``ValueError`` (NumPy's ``LinAlgError`` is one) is a fault."""
+    return isinstance(exc, FieldError)
 
 
 def _failure(task: str, exc: BaseException) -> RuntimeError:

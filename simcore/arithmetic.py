@@ -30,6 +30,7 @@ from typing import Callable
 import numpy as np
 
 from . import portable
+from .messages import FieldError
 
 
 @dataclass(frozen=True)
@@ -102,5 +103,5 @@ ARITHMETICS = {a.name: a for a in (PORTABLE, NATIVE)}
 def get(name: str) -> Arithmetic:
     """The :class:`Arithmetic` called ``name``; ``ValueError`` naming the field otherwise."""
     if not isinstance(name, str) or name not in ARITHMETICS:
-        raise ValueError(f"arithmetic: {name!r} is not one of {', '.join(ARITHMETICS)}")
+        raise FieldError("arithmetic", f"arithmetic: {name!r} is not one of {', '.join(ARITHMETICS)}")
     return ARITHMETICS[name]

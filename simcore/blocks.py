@@ -18,6 +18,7 @@ import numpy as np
 
 from .arithmetic import PORTABLE, Arithmetic
 from .layers import Activation, BatchNorm, Container, Dense, Sequential
+from .messages import FieldError
 
 LAYOUTS = ("post", "pre")
 
@@ -33,7 +34,7 @@ def make_branch(widths: list[int], layout: str, activation: str, norm: bool,
     ``widths=[d, d, d]`` is the basic two-layer block; ``[d, d/4, d/4, d]`` the bottleneck.
     """
     if layout not in LAYOUTS:
-        raise ValueError(f"layout: {layout!r} is not one of {', '.join(LAYOUTS)}")
+        raise FieldError("layout", f"layout: {layout!r} is not one of {', '.join(LAYOUTS)}")
     # --8<-- [start:branch]
     layers: list = []
     steps = list(zip(widths[:-1], widths[1:]))

@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 import re
 
+from .messages import FieldError
+
 # docs/simcore.md ("Work budget") gives each task's worst case within it, measured natively and
 # in the browser; the default degradation experiment (depths 4-56, 1,000 points, 100 epochs,
 # about 1.5 minutes natively) counts 1.2e11.
@@ -105,7 +107,7 @@ def check(work: float, budget: float | None, fields: str, task: str) -> None:
     if budget is None or work <= budget:
         return
     first = re.match(r"\w+", fields).group()
-    raise ValueError(f"{first}: this {task} run would do about {_sci(work)} multiply-accumulates "
+    raise FieldError(first, f"{first}: this {task} run would do about {_sci(work)} multiply-accumulates "
                      f"of work, over the budget of {_sci(budget)} (a minute or two natively, "
                      f"longer in a browser); lower {fields}")
 

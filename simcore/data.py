@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .portable import cos, sin  # same bits natively and in the browser
+from .messages import FieldError
 
 DATASETS = ("spirals", "circles", "moons", "xor", "checkerboard", "blobs", "digits")
 
@@ -35,9 +36,9 @@ DIGITS_PATH = Path(__file__).with_name("_data") / "digits.npz"
 def _class_sizes(n: int, classes: int) -> np.ndarray:
     """``n`` split over ``classes`` as evenly as possible, shape ``(classes,)``."""
     if int(n) != n or n < 1:
-        raise ValueError(f"n: {n!r} is not a positive integer")
+        raise FieldError("n", f"n: {n!r} is not a positive integer")
     if int(classes) != classes or classes < 1:
-        raise ValueError(f"classes: {classes!r} is not a positive integer")
+        raise FieldError("classes", f"classes: {classes!r} is not a positive integer")
     n, classes = int(n), int(classes)
     return np.array([n // classes + (k < n % classes) for k in range(classes)], dtype=np.intp)  # intp: np.repeat wants the platform int (int32 on wasm32)
 
@@ -48,7 +49,7 @@ def _labels(sizes: np.ndarray) -> np.ndarray:
 
 def _check_noise(noise: float) -> float:
     if not noise >= 0.0:  # also rejects NaN
-        raise ValueError(f"noise: {noise!r} must be >= 0")
+        raise FieldError("noise", f"noise: {noise!r} must be >= 0")
     return float(noise)
 
 
@@ -124,7 +125,7 @@ def circles(n: int, noise: float, rng: np.random.Generator,
     """
     noise = _check_noise(noise)
     if not 0.0 < factor < 1.0:
-        raise ValueError(f"factor: {factor!r} must be in (0, 1)")
+        raise FieldError("factor", f"factor: {factor!r} must be in (0, 1)")
     y = _labels(_class_sizes(n, 2))
     angle = rng.uniform(0.0, 2.0 * np.pi, size=len(y))
     radius = np.where(y == 0, 1.0, factor)
@@ -186,7 +187,7 @@ def checkerboard(n: int, noise: float, rng: np.random.Generator,
     """
     noise = _check_noise(noise)
     if int(cells) != cells or cells < 2:
-        raise ValueError(f"cells: {cells!r} must be an integer >= 2")
+        raise FieldError("cells", f"cells: {cells!r} must be an integer >= 2")
     cells = int(cells)
     y = _labels(_class_sizes(n, 2))
     i, j = np.divmod(np.arange(cells * cells), cells)
@@ -260,7 +261,7 @@ def train_test_split(X: np.ndarray, y: np.ndarray, test_fraction: float,
     if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
         raise ValueError(f"X (n, d) and y (n,) do not match: {X.shape} and {y.shape}")
     if not 0.0 <= test_fraction < 1.0:
-        raise ValueError(f"test_fraction: {test_fraction!r} must be in [0, 1)")
+        raise FieldError("test_fraction", f"test_fraction: {test_fraction!r} must be in [0, 1)")
     train, test = [], []
     for c in np.unique(y):
         idx = rng.permutation(np.flatnonzero(y == c))
@@ -306,13 +307,13 @@ def load(name: str, n: int = 1000, noise: float = 0.05, seed: int = 0,
         ``y_test`` (n_test,), ``n_classes`` (int) and ``n_features`` (int, ``d``).
     """
     if name not in DATASETS:
-        raise ValueError(f"dataset: {name!r} is not one of {', '.join(DATASETS)}")
+        raise FieldError("dataset", f"dataset: {name!r} is not one of {', '.join(DATASETS)}")
     rng = np.random.default_rng(seed)
     if name == "digits":
         if options:
             raise TypeError(f"digits takes no options, got {', '.join(options)}")
         if int(n) != n or n < 1:
-            raise ValueError(f"n: {n!r} is not a positive integer")
+            raise FieldError("n", f"n: {n!r} is not a positive integer")
         X, y = digits()
         keep = rng.permutation(len(y))[: min(int(n), len(y))]
         X, y = X[keep], y[keep]

@@ -17,6 +17,7 @@ keeps each scheme's own default (1 for all of them; He's factor 2 is built in).
 from __future__ import annotations
 
 import numpy as np
+from .messages import FieldError
 
 SCHEMES = ("he_normal", "he_uniform", "xavier_normal", "xavier_uniform", "orthogonal", "zeros")
 
@@ -65,5 +66,5 @@ def initialize(scheme: str, shape: tuple[int, int], rng: np.random.Generator,
                gain: float | None = None) -> np.ndarray:
     """Return a float64 array of ``shape`` drawn with ``scheme`` from ``rng``."""
     if scheme not in _BY_NAME:
-        raise ValueError(f"init: {scheme!r} is not one of {', '.join(SCHEMES)}")
+        raise FieldError("init", f"init: {scheme!r} is not one of {', '.join(SCHEMES)}")
     return _BY_NAME[scheme](tuple(int(s) for s in shape), rng, 1.0 if gain is None else float(gain))

@@ -26,6 +26,7 @@ import numpy as np
 
 from . import init as _init
 from .arithmetic import PORTABLE, Arithmetic
+from .messages import FieldError
 
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu", "identity")
 
@@ -199,7 +200,7 @@ class Activation(Layer):
         super().__init__()
         self.arithmetic = arithmetic
         if name not in ACTIVATIONS:
-            raise ValueError(f"activation: {name!r} is not one of {', '.join(ACTIVATIONS)}")
+            raise FieldError("activation", f"activation: {name!r} is not one of {', '.join(ACTIVATIONS)}")
         self.name = name
         self.slope = float(slope)
         self._cache: tuple = ()

@@ -47,6 +47,15 @@ def shown(value, limit: int = LIMIT) -> str:
     return text if len(text) <= 2 * limit else text[:2 * limit] + "…"
 
 
+class FieldError(ValueError):
+    """A ``ValueError`` about one field of a config: ``.field`` names it (the browser marks that
+    control; the CLI names that option), and the message starts with it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def field_name(name) -> str:
     """A field name as a message starts with it: as it is when it is a short, printable
     string (``colour: unknown field``), else :func:`shown` (a 100,000-character key, a

@@ -25,6 +25,7 @@ import numpy as np
 from . import arithmetic as _arithmetic
 from .blocks import DenseLayer, HighwayBlock, PlainBlock, ResidualBlock, transition
 from .layers import Activation, BatchNorm, Container, Dense, Sequential
+from .messages import FieldError
 
 KINDS = ("plain", "residual", "highway", "dense")
 DTYPES = ("float64", "float32")
@@ -68,7 +69,7 @@ def check_depth(cfg: NetConfig) -> None:
     """Raise ``ValueError`` unless ``cfg.depth`` can be built for ``cfg.kind``."""
     k = layers_per_block(cfg)
     if cfg.depth < 2 + k or (cfg.depth - 2) % k:
-        raise ValueError(f"depth: {cfg.depth} is not 2 + {k}·b with b >= 1 blocks "
+        raise FieldError("depth", f"depth: {cfg.depth} is not 2 + {k}·b with b >= 1 blocks "
                          f"for kind {cfg.kind!r}{' (bottleneck)' if k == 3 else ''}")
 
 
@@ -78,9 +79,9 @@ class Network(Container):
     def __init__(self, config: NetConfig | dict) -> None:
         cfg = config if isinstance(config, NetConfig) else NetConfig(**config)
         if cfg.kind not in KINDS:
-            raise ValueError(f"kind: {cfg.kind!r} is not one of {', '.join(KINDS)}")
+            raise FieldError("kind", f"kind: {cfg.kind!r} is not one of {', '.join(KINDS)}")
         if cfg.dtype not in DTYPES:
-            raise ValueError(f"dtype: {cfg.dtype!r} is not one of {', '.join(DTYPES)}")
+            raise FieldError("dtype", f"dtype: {cfg.dtype!r} is not one of {', '.join(DTYPES)}")
         ar = _arithmetic.get(cfg.arithmetic)  # ValueError naming the field
         check_depth(cfg)
         self.config = cfg

@@ -29,6 +29,7 @@ import math
 import numpy as np
 
 from .portable import cos, power_int
+from .messages import FieldError
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
 SCHEDULES = ("constant", "step", "cosine")
@@ -257,7 +258,7 @@ def make_optimizer(name: str, lr: float, momentum: float = 0.9, weight_decay: fl
         return SGD(lr, momentum, nesterov=name == "nesterov", weight_decay=weight_decay)
     if name == "adam":
         return Adam(lr, weight_decay=weight_decay)
-    raise ValueError(f"optimizer: {name!r} is not one of {', '.join(OPTIMIZERS)}")
+    raise FieldError("optimizer", f"optimizer: {name!r} is not one of {', '.join(OPTIMIZERS)}")
 
 
 def learning_rate(step: int, steps_per_epoch: int, epochs: int, lr: float,
@@ -280,4 +281,4 @@ def learning_rate(step: int, steps_per_epoch: int, epochs: int, lr: float,
     if schedule == "cosine":
         t = (step - w) / max(epochs * steps_per_epoch - w, 1)
         return lr * 0.5 * (1.0 + float(cos(np.array(math.pi * min(t, 1.0)))))
-    raise ValueError(f"schedule: {schedule!r} is not one of {', '.join(SCHEDULES)}")
+    raise FieldError("schedule", f"schedule: {schedule!r} is not one of {', '.join(SCHEDULES)}")

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import math
 
-from .messages import shown
+from .messages import FieldError, shown
 
 NAMES: tuple[str, ...] = (
     "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
@@ -102,7 +102,7 @@ CIFAR_RESOLUTIONS = (8, 1024)       # allowed range for the CIFAR nets (default 
 
 def _check_name(name) -> str:
     if not isinstance(name, str) or name not in NAMES:
-        raise ValueError(f"name: {shown(name)} is not one of {', '.join(NAMES)}")
+        raise FieldError("name", f"name: {shown(name)} is not one of {', '.join(NAMES)}")
     return name
 
 
@@ -131,11 +131,11 @@ def _check_resolution(name: str, resolution) -> int:
     lo, hi = _resolution_range(name)
     expected = f"expected an integer in [{lo}, {hi}] for {name}"
     if isinstance(resolution, bool) or not isinstance(resolution, (int, float)):
-        raise ValueError(f"resolution: {shown(resolution)} is not allowed (wrong type); {expected}")
+        raise FieldError("resolution", f"resolution: {shown(resolution)} is not allowed (wrong type); {expected}")
     if isinstance(resolution, float) and not (math.isfinite(resolution) and resolution.is_integer()):
-        raise ValueError(f"resolution: {shown(resolution)} is not allowed (not an integer); {expected}")
+        raise FieldError("resolution", f"resolution: {shown(resolution)} is not allowed (not an integer); {expected}")
     if not lo <= resolution <= hi:
-        raise ValueError(f"resolution: {shown(resolution)} is not allowed (out of range); {expected}")
+        raise FieldError("resolution", f"resolution: {shown(resolution)} is not allowed (out of range); {expected}")
     return int(resolution)
 
 
@@ -151,7 +151,7 @@ class _Table:
         out = (n + 2 * pad - k) // stride + 1
         if out < 1:
             lo, hi = _resolution_range(self.name)
-            raise ValueError(f"resolution: {self.resolution} is not allowed (a feature map of "
+            raise FieldError("resolution", f"resolution: {self.resolution} is not allowed (a feature map of "
                              f"{self.name} would be empty); expected an integer in [{lo}, {hi}] "
                              f"for {self.name}")
         return out

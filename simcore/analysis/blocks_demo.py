@@ -32,6 +32,7 @@ import numpy as np
 from .. import budget
 from ..blocks import DenseLayer, HighwayBlock, PlainBlock, ResidualBlock, zero_last
 from ..layers import Activation, BatchNorm, Dense
+from ..messages import FieldError
 
 BLOCK_KINDS = ("residual", "bottleneck", "projection", "plain", "highway", "dense")
 POINTS = 256  # values per scatter in the result (the maxima use the whole batch)
@@ -58,7 +59,7 @@ def make_block(cfg: dict, rng: np.random.Generator):
     elif kind == "dense":
         return DenseLayer(d, cfg["growth"], rng, act, norm, init)
     else:
-        raise ValueError(f"block_kind: {kind!r} is not one of {', '.join(BLOCK_KINDS)}")
+        raise FieldError("block_kind", f"block_kind: {kind!r} is not one of {', '.join(BLOCK_KINDS)}")
     if kind == "plain":
         return PlainBlock(widths, rng, layout, act, norm, init)
     return ResidualBlock(widths, rng, layout, act, norm, init, alpha=cfg["alpha"])

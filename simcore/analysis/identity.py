@@ -41,6 +41,7 @@ from .. import budget
 from ..blocks import PlainBlock, ResidualBlock
 from ..layers import Activation, BatchNorm, Dense, Sequential
 from ..losses import mse, softmax_cross_entropy
+from ..messages import FieldError
 from ..nets import Network
 from ..optim import OPTIMIZERS, make_optimizer
 from ..portable import norm
@@ -70,7 +71,7 @@ def make_stack(kind: str, blocks: int, width: int, layout: str = "pre",
     (as in :class:`simcore.nets.Network`).
     """
     if kind not in ("plain", "residual"):
-        raise ValueError(f"kind: {kind!r} is not one of plain, residual")
+        raise FieldError("kind", f"kind: {kind!r} is not one of plain, residual")
     rng = np.random.default_rng(seed)
     w = [width, width, width]
     if kind == "plain":
@@ -149,7 +150,7 @@ def affine_map(stack: Sequential, width: int) -> tuple[np.ndarray, np.ndarray]:
     ``c = f(0)`` (shape ``(width,)``), ``M = f(I) − f(0)`` (shape ``(width, width)``). For a
     plain linear stack ``M`` is the product of its weight matrices, input to output."""
     if not is_affine(stack):
-        raise ValueError("stack: not affine (it has a nonlinearity or batch normalisation)")
+        raise FieldError("stack", "stack: not affine (it has a nonlinearity or batch normalisation)")
     net = copy.deepcopy(stack)
     c = net.forward(np.zeros((1, width)), False)[0]
     return net.forward(np.eye(width), False) - c, c

@@ -37,6 +37,7 @@ from dataclasses import asdict
 import numpy as np
 
 from .. import budget
+from ..messages import FieldError
 from ..nets import Network
 from ..train import TrainConfig, evaluate, train_network
 
@@ -207,7 +208,7 @@ DEFAULTS = {**{k: v for k, v in asdict(TrainConfig()).items() if k not in ("kind
 def _odd(cfg: dict, field: str) -> None:
     if cfg[field] % 2 == 0:
         lo, hi = FIELDS[field][1]
-        raise ValueError(f"{field}: {cfg[field]} is not allowed (must be odd so that 0 is on the "
+        raise FieldError(field, f"{field}: {cfg[field]} is not allowed (must be odd so that 0 is on the "
                          f"grid); expected an odd integer in [{lo}, {hi}]")
 
 

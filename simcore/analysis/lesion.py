@@ -37,6 +37,7 @@ import numpy as np
 
 from .. import budget
 from ..blocks import PlainBlock, ResidualBlock
+from ..messages import FieldError
 from ..nets import Network
 from ..train import TrainConfig, train_network
 
@@ -59,7 +60,7 @@ def deleted_forward(block, h: np.ndarray) -> np.ndarray:
         return block.out_act.forward(S, train=False) if block.out_act else S
     if isinstance(block, PlainBlock):
         return h
-    raise ValueError(f"kind: cannot delete a {type(block).__name__}; "
+    raise FieldError("kind", f"kind: cannot delete a {type(block).__name__}; "
                      "lesions are defined for plain and residual blocks")
 
 
@@ -71,7 +72,7 @@ class _Lesioner:
         self.net = copy.deepcopy(net)
         for b in self.net.blocks:
             if not isinstance(b, (ResidualBlock, PlainBlock)):
-                raise ValueError(f"kind: {self.net.config.kind!r} has no lesion study; "
+                raise FieldError("kind", f"kind: {self.net.config.kind!r} has no lesion study; "
                                  "expected plain or residual")
         h = self.net.stem.forward(X, train=False)
         self.xs = [h]
@@ -83,7 +84,7 @@ class _Lesioner:
         lesion = sorted(set(int(i) for i in lesion))
         L = len(self.net.blocks)
         if any(not 0 <= i < L for i in lesion):
-            raise ValueError(f"lesion: {lesion} holds a block index outside 0..{L - 1}")
+            raise FieldError("lesion", f"lesion: {lesion} holds a block index outside 0..{L - 1}")
         start = lesion[0] if lesion else L
         h = self.xs[start]
         for i in range(start, L):

@@ -45,6 +45,7 @@ import numpy as np
 from .. import budget
 from ..blocks import ResidualBlock
 from ..losses import softmax_cross_entropy
+from ..messages import FieldError
 from ..nets import Network
 from ..portable import dot, norm
 from ..train import TrainConfig, train_network
@@ -73,7 +74,7 @@ def _unrolled(net: Network, X: np.ndarray, train: bool) -> tuple[Network, np.nda
     and the stack's output ``x_n``."""
     net = copy.deepcopy(net)
     if not net.blocks or not all(isinstance(b, ResidualBlock) for b in net.blocks):
-        raise ValueError(f"kind: {net.config.kind!r} does not unroll into paths; expected residual")
+        raise FieldError("kind", f"kind: {net.config.kind!r} does not unroll into paths; expected residual")
     h = net.stem.forward(X, train)
     for b in net.blocks:
         h = b.forward(h, train)
@@ -88,7 +89,7 @@ def _loss_seed(net: Network, h: np.ndarray, y: np.ndarray, train: bool) -> np.nd
 def _path(blocks: list, g: np.ndarray, subset) -> np.ndarray:
     on = set(int(i) for i in subset)
     if any(not 0 <= i < len(blocks) for i in on):
-        raise ValueError(f"subset: {sorted(on)} holds a block index outside 0..{len(blocks) - 1}")
+        raise FieldError("subset", f"subset: {sorted(on)} holds a block index outside 0..{len(blocks) - 1}")
     for i in reversed(range(len(blocks))):
         g = _branch(blocks[i], g) if i in on else _skip(blocks[i], g)
     return g

@@ -44,6 +44,7 @@ import numpy as np
 
 from .. import budget
 from .. import data as _data
+from ..messages import FieldError
 from ..nets import Network
 from ..portable import dot
 from ..train import TrainConfig, train_network
@@ -182,11 +183,11 @@ def task(cfg: dict) -> dict:
     """
     if cfg["dataset"] == "digits":
         flat = ", ".join(d for d in _data.DATASETS if d != "digits")
-        raise ValueError("dataset: 'digits' is not allowed (the line lies in a 2-D input "
+        raise FieldError("dataset", "dataset: 'digits' is not allowed (the line lies in a 2-D input "
                          f"space); expected one of {flat}")
     K, P = cfg["shatter_max_lag"], cfg["shatter_points"]
     if K >= P:
-        raise ValueError(f"shatter_max_lag: {K} is not allowed (needs fewer lags than the "
+        raise FieldError("shatter_max_lag", f"shatter_max_lag: {K} is not allowed (needs fewer lags than the "
                          f"{P} shatter_points); expected an integer in [1, {P - 1}]")
     start = time.perf_counter()
     t, X = line(P, cfg["shatter_span"], cfg["shatter_offset"])

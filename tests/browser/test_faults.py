@@ -197,14 +197,17 @@ def test_a_page_that_expects_another_simcore_says_reload(probe, base_url, tally)
 
 # A fatal error of the runtime itself: Python calls abort() (a WebAssembly abort, after which
 # Pyodide can no longer be used) in the middle of a training stream, on its fifth request.
-ABORT = ("\n_real_next = stream_next\n"
+LOAD = 'const glue = pyodide.pyimport("simcore.worker");'  # where worker.js loads simcore.worker
+ABORT = ("\nimport simcore.worker as _w\n"
+         "_real_next = _w.stream_next\n"
          "_asked = [0]\n"
-         "def stream_next(sid, max_epochs, budget_s):\n"
+         "def _next(sid, max_epochs, budget_s):\n"
          "    _asked[0] += 1\n"
          "    if _asked[0] == 12:\n"
          "        import os\n"
          "        os.abort()\n"
-         "    return _real_next(sid, max_epochs, budget_s)\n")
+         "    return _real_next(sid, max_epochs, budget_s)\n"
+         "_w.stream_next = _next\n")
 
 CRASHES = {
     # the worker closes itself: no error, no message, it is just gone
@@ -227,9 +230,8 @@ def test_worker_crash_mid_run(probe, base_url, how, tally):
         def patch(route):
             response = route.fetch()
             text = response.text()
-            assert "pyodide.runPython(GLUE);" in text
-            route.fulfill(response=response, body=text.replace(
-                "pyodide.runPython(GLUE);", f"pyodide.runPython(GLUE + {ABORT!r});"))
+            assert LOAD in text
+            route.fulfill(response=response, body=text.replace(LOAD, f"pyodide.runPython({ABORT!r}); {LOAD}"))
         page.route(f"**{SIM_WORKER}", patch)
     open_trainer(page, base_url, settings)
     page.click(f"{ROOT} [data-action=run]")

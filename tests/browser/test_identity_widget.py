@@ -107,6 +107,7 @@ def test_bad_input_shows_a_message_and_does_not_run(probe, base_url):
     probe.assert_clean()
 
 
+LOAD = 'const glue = pyodide.pyimport("simcore.worker");'  # where worker.js loads simcore.worker
 INJECT = ("\nimport simcore.api as _api\n"
           "def _boom(task, config=None):\n"
           "    raise RuntimeError('injected fault')\n"
@@ -122,10 +123,9 @@ def test_python_failure_inside_a_simulation_is_one_sentence_and_retry_recovers(p
     def patch(route):
         response = route.fetch()
         text = response.text()
-        assert "pyodide.runPython(GLUE);" in text
+        assert LOAD in text
         body["patched"] = True
-        route.fulfill(response=response, body=text.replace(
-            "pyodide.runPython(GLUE);", f"pyodide.runPython(GLUE + {INJECT!r});"))
+        route.fulfill(response=response, body=text.replace(LOAD, f"pyodide.runPython({INJECT!r}); {LOAD}"))
 
     page.route("**/javascripts/sim/worker.js", patch)
     page.goto(base_url + URL + "#identity?identity_blocks=1&width=8")

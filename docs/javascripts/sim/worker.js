@@ -13,77 +13,9 @@
 // Every value crosses the boundary as JSON text produced by Python's json module, so numbers
 // arrive exactly as simcore computed them and no Python proxy outlives a call.
 
-const GLUE = `
-import json
-from simcore import api
-
-_streams = {}
-
-def _error(exc):
-    text = str(exc)
-    field = text.split(":", 1)[0] if ":" in text else None
-    return json.dumps({"error": text, "field": field})
-
-def _failure(exc):
-    # anything but a validation error is a fault of the simulation, not of the reader's input:
-    # one sentence (no traceback), no field, and the page offers Retry
-    text = str(exc).splitlines()[0][:300] if str(exc) else ""
-    return json.dumps({"error": f"simcore failed ({type(exc).__name__}{': ' + text if text else ''}).",
-                       "field": None})
-
-def run_json(task, config_json):
-    try:
-        result = api.run(task, json.loads(config_json))
-    except ValueError as exc:
-        return _error(exc)
-    except Exception as exc:
-        return _failure(exc)
-    return json.dumps({"result": result}, allow_nan=False)
-
-def stream_start(sid, task, config_json):
-    if task != "train":
-        return _error(ValueError(f"task: {task!r} is not allowed; expected train"))
-    try:
-        _streams[sid] = api.train_stream(json.loads(config_json))
-    except ValueError as exc:
-        return _error(exc)
-    return json.dumps({"ok": True})
-
-def stream_next(sid, max_epochs, budget_s):
-    import time
-    gen = _streams.get(sid)
-    records, done, start = [], gen is None, time.perf_counter()
-    while not done and len(records) < max_epochs:
-        try:
-            records.append(next(gen))
-        except StopIteration:
-            done = True
-            break
-        except Exception as exc:
-            _streams.pop(sid, None)
-            return _failure(exc)
-        if records[-1]["status"] != "running":
-            done = True
-        elif time.perf_counter() - start > budget_s:
-            break
-    if done:
-        _streams.pop(sid, None)
-    return json.dumps({"records": records, "done": done}, allow_nan=False)
-
-def stream_stop(sid):
-    gen = _streams.pop(sid, None)
-    if gen is not None:
-        gen.close()
-    return "{}"
-
-def memory_json():
-    # the worker's own accounting, for the soak test and anyone curious: after a collection,
-    # the objects Python's collector tracks and the training streams still open; the page adds
-    # what malloc holds (Pyodide's CPython has no pymalloc: sys.getallocatedblocks() is 0)
-    import gc
-    gc.collect()
-    return json.dumps({"python_objects": len(gc.get_objects()), "open_streams": len(_streams)})
-`;
+// The Python this worker calls lives in simcore itself (simcore/worker.py, tested natively by
+// tests/test_worker.py): run_json, stream_start, stream_next, stream_stop and memory_json,
+// each taking plain values and returning one JSON text.
 
 let booting = null;
 let py = null;
@@ -305,14 +237,13 @@ async function boot(cfg) {
   if (version !== cfg.simcoreVersion) {
     throw new Error(`simcore ${version} loaded, but this page expects ${cfg.simcoreVersion}; reload the page.`);
   }
-  pyodide.runPython(GLUE);
-  const glue = (name) => pyodide.globals.get(name);
+  const glue = pyodide.pyimport("simcore.worker");
   py = {
-    run: glue("run_json"),
-    start: glue("stream_start"),
-    next: glue("stream_next"),
-    stop: glue("stream_stop"),
-    memory: glue("memory_json"),
+    run: glue.run_json,
+    start: glue.stream_start,
+    next: glue.stream_next,
+    stop: glue.stream_stop,
+    memory: glue.memory_json,
   };
   runtime = pyodide;
   lap("simcore");
