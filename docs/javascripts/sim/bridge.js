@@ -9,7 +9,11 @@
 // No ping with a timeout: a slow machine computing one long epoch is not a dead worker. Every
 // call still waiting then fails with one sentence, and the next call starts a fresh worker.
 
-const GRACE_MS = 3000;   // a worker that does not answer a stop within this is restarted
+// A call still computing this long after Stop is abandoned: the worker is restarted (Python
+// cannot be interrupted from outside without cross-origin isolation, which static hosting
+// lacks), and Run right after Stop restarts it at once. The one grace period, for streams
+// (stream().stop) and single calls (restartIfStillBusy) alike.
+const GRACE_MS = 3000;
 const BOOT_MS = 120000;  // a runtime that is not ready within this counts as failed
 let worker = null;
 let ready = null;
@@ -157,6 +161,12 @@ export function start(onProgress) {
   });
   ready = current;
   return current;
+}
+
+/** After Stop of a single call: restart the worker if `busy()` still says so after the grace
+ * period (a stream's stop() applies the same rule itself). */
+export function restartIfStillBusy(busy) {
+  setTimeout(() => { if (busy()) restart(); }, GRACE_MS);
 }
 
 /** Terminate the worker; the next call starts a fresh one. */

@@ -13,10 +13,6 @@
 
 import * as bridge from "./bridge.js";
 
-// A call still computing this long after Stop is abandoned: the worker is restarted (Python
-// cannot be interrupted from outside without cross-origin isolation, which static hosting
-// lacks), and Run right after Stop restarts it at once.
-const GRACE_MS = 3000;
 const HASH_VALUE_MAX = 200;
 const SHOWN_MAX = 80;  // characters of a bad value repeated in its message
 // A number as a reader types it: decimal, optional sign, fraction and exponent. Not "0x10",
@@ -259,7 +255,7 @@ export function frame(root, controls, options) {
     for (const handle of ui.handles) handle.stop();
     ui.handles = [];
     const call = inflight;
-    if (call && call.busy) setTimeout(() => { if (call.busy) bridge.restart(); }, GRACE_MS);
+    if (call && call.busy) bridge.restartIfStillBusy(() => call.busy);
   }
 
   async function start() {
