@@ -11,20 +11,7 @@ from simcore.data import load
 from simcore.layers import Dense
 from simcore.losses import softmax_cross_entropy
 from simcore.nets import NetConfig, Network
-
-
-def snapshot(model):
-    state = {k: v.copy() for k, v in model.params.items()}
-    for i, leaf in enumerate(model.leaves()):
-        for k, v in leaf.state().items():
-            state[f"{i}.{k}"] = v.copy()
-    return state
-
-
-def assert_same(before, after):
-    assert before.keys() == after.keys()
-    for k in before:
-        np.testing.assert_array_equal(before[k], after[k], err_msg=k)
+from purity import assert_same, snapshot
 
 
 @pytest.fixture(scope="module")

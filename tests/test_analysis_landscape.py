@@ -12,6 +12,7 @@ from simcore.analysis import landscape
 from simcore.losses import softmax_cross_entropy
 from simcore.nets import NetConfig, Network
 from simcore.train import TrainConfig, evaluate, train_network
+from purity import snapshot
 
 SMALL = dict(n=100, depth=6, width=8, epochs=3, batch_size=25,
              landscape_points_1d=7, landscape_points_2d=5, landscape_span=0.5)
@@ -24,14 +25,6 @@ def trained():
     for rec, net, ds in train_network(cfg):
         pass
     return copy.deepcopy(net), rec, ds["X_train"], ds["y_train"]
-
-
-def snapshot(net):
-    state = {k: v.copy() for k, v in net.params.items()}
-    for i, leaf in enumerate(net.leaves()):
-        for k, v in leaf.state().items():
-            state[f"{i}.{k}"] = v.copy()
-    return state
 
 
 def test_grid_is_symmetric_with_exact_zero():

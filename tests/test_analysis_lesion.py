@@ -9,26 +9,13 @@ from simcore import api
 from simcore.analysis import lesion
 from simcore.data import load
 from simcore.nets import NetConfig, Network
+from purity import assert_same, snapshot
 
 
 @pytest.fixture
 def data():
     d = load("spirals", n=64, seed=0)
     return d["X_train"], d["y_train"]
-
-
-def snapshot(net):
-    state = {k: v.copy() for k, v in net.params.items()}
-    for i, leaf in enumerate(net.leaves()):
-        for k, v in leaf.state().items():
-            state[f"{i}.{k}"] = v.copy()
-    return state
-
-
-def assert_same(before, after):
-    assert before.keys() == after.keys()
-    for k in before:
-        np.testing.assert_array_equal(before[k], after[k], err_msg=k)
 
 
 @pytest.fixture(scope="module")

@@ -11,20 +11,13 @@ from simcore.analysis import gradflow, paths
 from simcore.data import load
 from simcore.losses import softmax_cross_entropy
 from simcore.nets import NetConfig, Network
+from purity import snapshot
 
 
 @pytest.fixture
 def data():
     d = load("spirals", n=64, seed=0)
     return d["X_train"][:16], d["y_train"][:16]
-
-
-def snapshot(net):
-    state = {k: v.copy() for k, v in net.params.items()}
-    for i, leaf in enumerate(net.leaves()):
-        for k, v in leaf.state().items():
-            state[f"{i}.{k}"] = v.copy()
-    return state
 
 
 def subsets(n):

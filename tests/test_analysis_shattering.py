@@ -9,6 +9,7 @@ from simcore.analysis import shattering
 from simcore.data import load
 from simcore.nets import NetConfig, Network
 from simcore.train import TrainConfig, train_network
+from purity import snapshot
 
 SMALL = dict(n=100, width=8, depths=[4, 8], shatter_points=64, shatter_max_lag=8,
              shatter_runs=2)
@@ -23,14 +24,6 @@ def X_data():
 def default_result():
     """The default call, as the page shows it."""
     return api.run("shattering", {})
-
-
-def snapshot(net):
-    state = {k: v.copy() for k, v in net.params.items()}
-    for i, leaf in enumerate(net.leaves()):
-        for k, v in leaf.state().items():
-            state[f"{i}.{k}"] = v.copy()
-    return state
 
 
 @pytest.mark.parametrize("cfg", [

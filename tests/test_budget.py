@@ -12,7 +12,6 @@ those of the real budget.
 from __future__ import annotations
 
 import json
-import math
 import time
 
 import numpy as np
