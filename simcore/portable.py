@@ -154,19 +154,20 @@ def matmul(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.nd
 
 
 def norm(x) -> float:
-    """The Euclidean (Frobenius) norm of all of ``x``'s elements, ``√(Σ x²)``, in float64.
+    """The Euclidean (Frobenius) norm of all of ``x``'s elements, ``√(Σ x²)`` (``float32`` input
+    summed in ``float32``, anything else in ``float64``), as a Python float.
 
     ``np.linalg.norm`` and ``a @ a`` sum through BLAS's ``dot`` natively, in a blocked order
     that depends on the machine, and through NumPy's own loop in the browser; this sums with
     NumPy's reduction (``np.add.reduce``), the same code on every platform."""
-    x = np.asarray(x, dtype=np.float64).ravel()
+    x = _floats(x).ravel()
     return float(np.sqrt(np.add.reduce(x * x)))
 
 
 def dot(a, b) -> float:
-    """``Σ a_i b_i`` of two 1-D arrays of the same length, in float64, summed as :func:`norm`
-    sums (``a @ b`` is BLAS's ``dot`` natively)."""
-    return float(np.add.reduce(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
+    """``Σ a_i b_i`` of two 1-D arrays of the same length, summed as :func:`norm` sums
+    (``a @ b`` is BLAS's ``dot`` natively)."""
+    return float(np.add.reduce(_floats(a) * _floats(b)))
 
 
 def exp(x: np.ndarray) -> np.ndarray:

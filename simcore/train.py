@@ -29,6 +29,7 @@ from .arithmetic import PORTABLE, Arithmetic
 from .losses import LOSSES
 from .nets import NetConfig, Network
 from .optim import learning_rate, make_optimizer
+from .portable import norm
 
 
 @dataclass
@@ -75,11 +76,6 @@ class TrainConfig:
         names = {f.name for f in fields(NetConfig)}
         kw = {k: v for k, v in asdict(self).items() if k in names}
         return NetConfig(**{**kw, "d_in": d_in, "n_classes": n_classes})
-
-
-def _norm(a: np.ndarray) -> float:
-    """Frobenius norm summed in NumPy's fixed order (``np.linalg.norm`` uses BLAS)."""
-    return float(np.sqrt(np.sum(a * a)))
 
 
 def evaluate(net: Network, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy") -> tuple[float, float]:
@@ -129,7 +125,7 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
         net.calibrate_bn(Xtr)
         loss0, dZ = _loss(cfg.loss, net.forward(Xtr, train=True), ytr, net.arithmetic)
         net.backward(dZ, input_grad=False)
-        grad_norms = [_norm(w.grads["W"]) for w in weights]
+        grad_norms = [norm(w.grads["W"]) for w in weights]
         rec = _record(net, cfg, 0, Xtr, ytr, Xte, yte, 0.0, grad_norms, start)
         rec["batch_loss"] = _finite(loss0)
         if cfg.grid and ds["n_features"] == 2:
@@ -162,7 +158,7 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
                     break
                 batch_losses += batch_loss
                 net.backward(dZ, input_grad=False)
-                sums += [_norm(w.grads["W"]) for w in weights]
+                sums += [norm(w.grads["W"]) for w in weights]
                 opt.step(net)
                 step += 1
             # --8<-- [end:epoch-loop]
