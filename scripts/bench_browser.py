@@ -24,20 +24,17 @@ Numbers are printed as a Markdown table for docs/runtime.md. Not a test: timings
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
-from conftest import ARGS, CHROMIUM, _Quiet  # noqa: E402
+from conftest import ARGS, CHROMIUM, _Quiet, serve  # noqa: E402
 
 from simcore import api  # noqa: E402
 
@@ -116,10 +113,8 @@ def main() -> None:
     site = args.site or Path(tempfile.mkdtemp(prefix="bench-site-"))
     if not args.site:
         build(site)
-    handler = functools.partial(_Bare, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/trainer/"
+    server = serve(site, _Bare)
+    url = f"{server.url}/trainer/"
 
     from playwright.sync_api import sync_playwright
 

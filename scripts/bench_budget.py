@@ -17,14 +17,10 @@ Prints a Markdown table for docs/simcore.md. Not a test: timings are noisy.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -32,21 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from simcore import api, budget  # noqa: E402
-from simcore.analysis import task_modules  # noqa: E402
 
 SHAPES = {"wide": {"width": 256, "batch_size": 256, "n": 2000},
           "narrow": {"width": 2, "batch_size": 1, "n": 400}}
 SCALE = {"identity": "identity_steps", "blocks_demo": "n"}
-
-
-def work(task: str, cfg: dict) -> float:
-    cfg = api.validate(cfg, api.TASKS[task][1])
-    modules = {m.NAME: m for m in task_modules()}
-    if task in modules:
-        return modules[task].work(cfg)
-    kinds = [cfg["kind"]] if task == "train" else ["plain", "residual"]
-    depths = [cfg["depth"]] if task == "train" else cfg["depths"]
-    return sum(budget.training(cfg, k, d) for k in kinds for d in depths)
 
 
 def scaled(task: str, shape: str, fraction: float) -> tuple[dict, float] | None:
@@ -65,7 +50,7 @@ def scaled(task: str, shape: str, fraction: float) -> tuple[dict, float] | None:
     while lo <= hi:                    # the largest value of the field within the target
         mid = (lo + hi) // 2
         try:
-            w = work(task, {**base, field: mid})
+            w = api.work(task, {**base, field: mid})
         except ValueError:
             hi = mid - 1
             continue
@@ -84,15 +69,14 @@ def native(task: str, cfg: dict) -> float:
 
 def browser_runner(site: Path):
     from playwright.sync_api import sync_playwright
-    from conftest import ARGS, CHROMIUM, _Quiet
+    from conftest import ARGS, CHROMIUM, serve
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(site)
     pw = sync_playwright().start()
     browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     page = browser.new_page()
     page.set_default_timeout(900_000)
-    page.goto(f"http://127.0.0.1:{server.server_address[1]}/trainer/")
+    page.goto(f"{server.url}/trainer/")
     page.evaluate('async () => { window.bridge = await import(new URL("../javascripts/sim/bridge.js", location.href).href); await window.bridge.start(); }')
 
     def run(task: str, cfg: dict) -> float:
@@ -115,10 +99,9 @@ def main() -> None:
     if not args.no_browser:
         site = args.site
         if site is None:
+            from bench_browser import build
             site = Path(tempfile.mkdtemp(prefix="bench-site-"))
-            env = {**os.environ, "PYODIDE_MODE": "self", "NO_MKDOCS_2_WARNING": "1"}
-            subprocess.run([str(Path(sys.executable).parent / "mkdocs"), "build", "--strict", "-q",
-                            "--site-dir", str(site)], cwd=ROOT, env=env, check=True)
+            build(site)
         run_in_browser = browser_runner(site)
     rows = []
     for task in args.tasks.split(","):

@@ -17,45 +17,21 @@ timings are noisy; run it on a quiet machine.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
+import bench_browser  # noqa: E402  (its in-page clock)
 import engines  # noqa: E402
-from conftest import _Quiet  # noqa: E402
+from conftest import serve  # noqa: E402
 
 TRAINER = '[data-sim="trainer"]'
-CLOCK = """(() => {
-  window.__clicks = []; window.__firsts = [];
-  document.addEventListener("click", (e) => {
-    if (e.target.closest && e.target.closest("[data-action=run]")) window.__clicks.push(e.timeStamp);
-  }, true);
-  new MutationObserver((list) => {
-    for (const m of list) {
-      if (m.target.dataset.records !== "0" && window.__firsts.length < window.__clicks.length) {
-        window.__firsts.push(performance.now());
-      }
-    }
-  }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-records"] });
-  return true;
-})()"""
-BOOT = ('(async () => (await (await import(new URL("/javascripts/sim/bridge.js", location.href).href))'
-        '.start()).boot)()')
-
-
-def build(site: Path) -> None:
-    env = {**os.environ, "PYODIDE_MODE": "self", "NO_MKDOCS_2_WARNING": "1"}
-    subprocess.run([str(Path(sys.executable).parent / "mkdocs"), "build", "--strict", "-q",
-                    "--site-dir", str(site)], cwd=ROOT, env=env, check=True)
+# bench_browser's in-page clock, as one expression (each engine runs it after the page loads)
+CLOCK = f"(() => {{ {bench_browser.CLOCK} return true; }})()"
 
 
 def one_run(name: str, base: str) -> dict:
@@ -69,7 +45,7 @@ def one_run(name: str, base: str) -> dict:
         clicks, firsts = e.evaluate("[window.__clicks, window.__firsts]")
         e.wait_for(f"document.querySelector('{TRAINER}').dataset.state === 'done'", 300)
         done = e.evaluate("performance.now()")
-        boot = e.evaluate(BOOT)
+        boot = e.evaluate(engines.BOOT)
         return {"version": e.version, "first": (firsts[0] - clicks[0]) / 1000,
                 "done": (done - clicks[0]) / 1000, "snapshot": boot["snapshot"],
                 "why": boot.get("why"), "ms": boot.get("ms", {})}
@@ -86,10 +62,9 @@ def main() -> None:
     site = args.site
     if site is None:
         site = Path(tempfile.mkdtemp(prefix="bench-site-"))
-        build(site)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+        bench_browser.build(site)
+    server = serve(site)
+    base = server.url
     names = args.engines.split(",")
     results: dict[str, list[dict]] = {n: [] for n in names}
     for i in range(args.runs):           # engines in turn, so a slow spell hits all alike

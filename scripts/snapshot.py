@@ -241,12 +241,16 @@ def make(dist: Path, browser: str | None = None, timeout: float = 120.0) -> Star
     snapshot, compiled = _make(dist, browser, timeout)
     folder.mkdir(parents=True, exist_ok=True)
     for path, data in zip(made, (gzip.compress(snapshot, compresslevel=9, mtime=0), compiled)):
-        if path is None:
-            continue
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
-        tmp.write_bytes(data)
-        tmp.replace(path)  # atomic: builds running side by side never see half a file
+        if path is not None:
+            _write(path, data)
     return made
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically: builds running side by side never see half a file."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
 
 
 def _open_in_webkit(url: str):
@@ -279,9 +283,7 @@ def make_nojspi(dist: Path, timeout: float = 120.0) -> Path | None:
         return None
     raw, _ = _make(dist, _open_in_webkit, timeout, compile_numpy=False)
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
-    tmp.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
-    tmp.replace(path)
+    _write(path, gzip.compress(raw, compresslevel=9, mtime=0))
     return path
 
 

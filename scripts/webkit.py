@@ -29,17 +29,25 @@ def missing() -> str | None:
     """What WebKit needs and this machine lacks (None when it has everything)."""
     lacks = [what for what, ok in (
         (DRIVER, Path(DRIVER).exists()), ("WebKitGTK's MiniBrowser", minibrowser() is not None),
-        ("Xvfb", shutil.which("Xvfb") is not None), ("the selenium package", _has_selenium()))
+        ("Xvfb", shutil.which("Xvfb") is not None), ("the selenium package", importable("selenium")))
         if not ok]
     return ", ".join(lacks) if lacks else None
 
 
-def _has_selenium() -> bool:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def importable(module: str) -> bool:
+    """Whether ``module`` can be imported here (without importing it)."""
+    import importlib.util
+    return importlib.util.find_spec(module) is not None
+
+
+def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """End a child process: terminate, then kill if it has not ended within ``timeout``."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 class Xvfb:
@@ -60,12 +68,7 @@ class Xvfb:
             time.sleep(0.05)
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop(self.proc)
 
 
 class WebKit:

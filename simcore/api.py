@@ -27,7 +27,7 @@ from . import analysis as _analysis
 from . import variants as _variants
 from .init import SCHEMES
 from .layers import ACTIVATIONS
-from .messages import FieldError, field_name, shown
+from .messages import FieldError, fault, field_name, shown
 from .nets import ARITHMETICS, DTYPES, KINDS, NetConfig, check_depth
 from .optim import OPTIMIZERS, SCHEDULES
 from .train import TrainConfig
@@ -235,8 +235,7 @@ def _field_error(exc: ValueError) -> bool:
 
 
 def _failure(task: str, exc: BaseException) -> RuntimeError:
-    text = str(exc).splitlines()[0][:300] if str(exc) else ""
-    return RuntimeError(f"{task} failed ({type(exc).__name__}{': ' + text if text else ''})")
+    return RuntimeError(f"{task} failed ({fault(exc)})")
 
 
 def _quiet():
@@ -288,12 +287,35 @@ def _bounded_stream(records: Iterator[dict]) -> Iterator[dict]:
 
 
 BUDGET = _budget.BUDGET
-_TRAIN_FIELDS = "epochs, n, depth, width or grid, or raise batch_size"
+
+# task -> (the work of a validated config, in simcore.budget's units; the fields that multiply
+# it, as the refusal names them); the analyses register theirs below
+WORK: dict = {
+    "train": (lambda cfg: _budget.training(cfg, cfg["kind"], cfg["depth"]),
+              "epochs, n, depth, width or grid, or raise batch_size"),
+    "degradation": (lambda cfg: sum(_budget.training(cfg, kind, d) for kind in ("plain", "residual")
+                                    for d in cfg["depths"]),
+                    "epochs, n, depths or width, or raise batch_size"),
+}
+
+
+def _check_budget(task: str, cfg: dict, budget: float | None) -> None:
+    count, fields = WORK[task]
+    _budget.check(count(cfg), budget, fields, task)
+
+
+def work(task: str, config: dict | None = None) -> float:
+    """The work a call of ``task`` with ``config`` would do (see :mod:`simcore.budget`), counted
+    from the validated config without doing any of it."""
+    task = _check_task(task)
+    if task not in WORK:
+        raise FieldError("task", f"task: {task!r} has no work budget")
+    return WORK[task][0](validate(config, TASKS[task][1]))
 
 
 def _train_checked(config, budget) -> dict:
     cfg = validate(config, TRAIN_DEFAULTS)
-    _budget.check(_budget.training(cfg, cfg["kind"], cfg["depth"]), budget, _TRAIN_FIELDS, "train")
+    _check_budget("train", cfg, budget)
     return cfg
 
 
@@ -322,8 +344,7 @@ def degradation(config: dict | None = None, budget: float | None = BUDGET) -> di
     worst), the same for test error, each run's status, and per-epoch training-error curves.
     """
     cfg = validate(config, DEGRADATION_DEFAULTS)
-    _budget.check(sum(_budget.training(cfg, kind, d) for kind in ("plain", "residual") for d in cfg["depths"]),
-                  budget, "epochs, n, depths or width, or raise batch_size", "degradation")
+    _check_budget("degradation", cfg, budget)
     start = time.perf_counter()
     out: dict = {"config": cfg, "depths": list(cfg["depths"])}
     for kind in ("plain", "residual"):
@@ -359,13 +380,14 @@ def _register(module) -> None:
     @boundary(module.NAME)
     def entry(config: dict | None = None, budget: float | None = BUDGET) -> dict:
         cfg = validate(config, module.DEFAULTS)
-        _budget.check(module.work(cfg), budget, module.WORK_FIELDS, module.NAME)
+        _check_budget(module.NAME, cfg, budget)
         return module.task(cfg)
 
     entry.__name__ = module.NAME
     entry.__doc__ = module.task.__doc__
     FIELDS.update(module.FIELDS)
     TASKS[module.NAME] = (entry, module.DEFAULTS)
+    WORK[module.NAME] = (module.work, module.WORK_FIELDS)
     HELP[module.NAME] = module.HELP
     TEXT[module.NAME] = module.text
     globals()[module.NAME] = entry

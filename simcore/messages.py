@@ -56,6 +56,13 @@ class FieldError(ValueError):
         self.field = field
 
 
+def fault(exc: BaseException) -> str:
+    """An exception in a few words, on one line: ``"RuntimeError: its first line"`` (at most
+    300 characters of it), or the type's name alone."""
+    text = str(exc).splitlines()[0][:300] if str(exc) else ""
+    return f"{type(exc).__name__}{': ' + text if text else ''}"
+
+
 def field_name(name) -> str:
     """A field name as a message starts with it: as it is when it is a short, printable
     string (``colour: unknown field``), else :func:`shown` (a 100,000-character key, a

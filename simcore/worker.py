@@ -25,7 +25,7 @@ import json
 import time
 
 from . import api
-from .messages import FieldError
+from .messages import FieldError, fault
 
 _streams: dict = {}
 
@@ -35,9 +35,7 @@ def _error(exc: ValueError) -> str:
 
 
 def _failure(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0][:300] if str(exc) else ""
-    return json.dumps({"error": f"simcore failed ({type(exc).__name__}{': ' + text if text else ''}).",
-                       "field": None})
+    return json.dumps({"error": f"simcore failed ({fault(exc)}).", "field": None})
 
 
 def _config(config_json: str):

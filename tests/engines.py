@@ -37,6 +37,11 @@ import webkit as _webkit  # noqa: E402  (shared with the build, which makes WebK
 
 FIREFOX = os.environ.get("FIREFOX", "firefox-esr")
 
+# How the page's runtime last booted (from a snapshot or not, why, and each stage's end), as the
+# worker reported it with "ready": an expression for Engine.evaluate
+BOOT = ('(async () => (await (await import(new URL("/javascripts/sim/bridge.js", location.href).href))'
+        '.start()).boot)()')
+
 PROBE_PATH = "/__engine_probe__.js"
 PROBE = b"""(() => {
   const errors = window.__engineErrors = [];
@@ -66,14 +71,10 @@ def missing(name: str) -> str | None:
     """What engine ``name`` ("firefox" or "webkit") needs and this machine lacks, or None."""
     if name == "firefox":
         lacks = [w for w, ok in ((FIREFOX, shutil.which(FIREFOX) is not None),
-                                 ("the websockets package", _importable("websockets"))) if not ok]
+                                 ("the websockets package", _webkit.importable("websockets"))) if not ok]
         return ", ".join(lacks) or None
     return _webkit.missing()
 
-
-def _importable(module: str) -> bool:
-    import importlib.util
-    return importlib.util.find_spec(module) is not None
 
 
 class EngineError(RuntimeError):
@@ -203,12 +204,7 @@ class Firefox(Engine):
                     pass
                 self._connection.__exit__(None, None, None)
         finally:
-            if self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
+            _webkit.stop(self.proc)
             shutil.rmtree(self.profile, ignore_errors=True)
 
 

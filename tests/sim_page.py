@@ -11,18 +11,23 @@ import re
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
+# Every readout value inside a widget, as a JavaScript function of the widget's root selector
+# (Playwright evaluates it in Chromium; tests/engines.py in Firefox and WebKit)
+SHOWN_NUMBERS = """(root) => {
+    const out = {};
+    for (const cell of document.querySelector(root).querySelectorAll('[data-key][data-value]')) {
+        const row = cell.closest('tr[data-kind]');
+        out[(row ? row.dataset.kind + '.' : '') + cell.dataset.key] =
+            {value: JSON.parse(cell.dataset.value), text: cell.textContent};
+    }
+    return out;
+}"""
+
+
 def shown_numbers(page, root: str) -> dict:
     """Every readout value inside the widget: ``{key: {"value", "text"}}`` where key is the
     cell's ``data-key``, prefixed by ``kind.`` when the cell sits in a ``tr[data-kind]``."""
-    return page.evaluate("""(root) => {
-        const out = {};
-        for (const cell of document.querySelector(root).querySelectorAll('[data-key][data-value]')) {
-            const row = cell.closest('tr[data-kind]');
-            out[(row ? row.dataset.kind + '.' : '') + cell.dataset.key] =
-                {value: JSON.parse(cell.dataset.value), text: cell.textContent};
-        }
-        return out;
-    }""", root)
+    return page.evaluate(SHOWN_NUMBERS, root)
 
 
 def assert_equal_numbers(shown: dict, native: dict, rel: float = 0.0):

@@ -60,13 +60,27 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
+class SiteServer(http.server.ThreadingHTTPServer):
+    """A browser closing its end of a download (a page left, a browser closed) is no error."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
+def serve(directory, handler=_Quiet, server_class=SiteServer):
+    """Serve ``directory`` on 127.0.0.1 (a free port) from a daemon thread; ``.url`` is its
+    address, ``.shutdown()`` stops it. The browser tests and the benchmarks all serve so."""
+    server = server_class(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    return server
+
+
 @pytest.fixture(scope="session")
 def base_url(site) -> str:
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server = serve(site)
+    yield server.url
     server.shutdown()
 
 

@@ -9,14 +9,12 @@ tests alone.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
-import threading
 
 import pytest
-from conftest import _Quiet
+from conftest import _Quiet, serve
+from sim_page import SHOWN_NUMBERS
 
 import engines
 import test_identity_widget
@@ -35,17 +33,6 @@ WIDGETS = {
     "init": ("/lab/init/", test_init_widget.ROOT, test_init_widget.native_numbers),
 }
 
-# sim_page.shown_numbers, as one expression
-SHOWN = """(() => {
-  const out = {};
-  for (const cell of document.querySelector(%s).querySelectorAll('[data-key][data-value]')) {
-    const row = cell.closest('tr[data-kind]');
-    out[(row ? row.dataset.kind + '.' : '') + cell.dataset.key] = JSON.parse(cell.dataset.value);
-  }
-  return out;
-})()"""
-BOOT = ('(async () => (await (await import(new URL("/javascripts/sim/bridge.js", location.href).href))'
-        '.start()).boot)()')
 
 
 class _Probed(_Quiet):
@@ -70,18 +57,10 @@ class _Probed(_Quiet):
         self.wfile.write(body)
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    def handle_error(self, request, client_address):
-        import sys
-        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
-            super().handle_error(request, client_address)  # a browser closed mid-download: fine
-
-
 @pytest.fixture(scope="module")
 def probed_url(site):
-    server = _Server(("127.0.0.1", 0), functools.partial(_Probed, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server = serve(site, _Probed)
+    yield server.url
     server.shutdown()
 
 
@@ -116,10 +95,11 @@ def test_default_run_equals_native_simcore_bit_for_bit(engine, probed_url, kind,
     status = engine.evaluate(f"document.querySelector({json.dumps(root + ' .sim-status')}).innerText")
     assert state == "done", f"{engine.name}: {status}"
     cfg = engine.evaluate(f"JSON.parse(document.querySelector({json.dumps(root)}).dataset.config)")
-    shown, want = engine.evaluate(SHOWN % json.dumps(root)), native(cfg)
+    shown = {k: v["value"] for k, v in engine.evaluate(f"({SHOWN_NUMBERS})({json.dumps(root)})").items()}
+    want = native(cfg)
     assert set(shown) == set(want)
     assert shown == want, {k: (shown[k], want[k]) for k in want if shown[k] != want[k]}  # bit for bit
-    boot = engine.evaluate(BOOT)
+    boot = engine.evaluate(engines.BOOT)
     assert boot["snapshot"] is True, f"{engine.name} booted without the build's snapshot: {boot.get('why')}"
     assert page_errors(engine) == []
     tally.count("Engines", f"widget default runs equal to native simcore bit for bit, {engine.name}")

@@ -8,16 +8,14 @@ tests/browser/test_integrity.py.)"""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import math
 import re
 import socket
-import threading
 from urllib.parse import urlencode
 
 import pytest
+from conftest import SiteServer, _Quiet, serve
 from sim_page import assert_equal_numbers, shown_numbers, wait_done, widget_config
 from test_trainer import KINDS, SHOWN, assert_finals, native_finals
 
@@ -82,18 +80,12 @@ def sim_worker(page):
 
 # --- a. the runtime's download cut off by the server ------------------------------------------
 
-class _Cutting(http.server.SimpleHTTPRequestHandler):
+class _Cutting(_Quiet):
     """Serves the site as conftest's server does; a GET of a file named in ``cut`` sends the real headers (full
     Content-Length) and the first ``cut[name]`` bytes, then drops the connection."""
 
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".mjs": "text/javascript", ".js": "text/javascript",
-                      ".wasm": "application/wasm", ".whl": "application/octet-stream"}
     cut: dict[str, int] = {}
     served: dict[str, int] = {}
-
-    def log_message(self, *args):
-        pass
 
     def do_GET(self):
         name = self.path.split("?")[0].rsplit("/", 1)[-1]
@@ -113,17 +105,15 @@ class _Cutting(http.server.SimpleHTTPRequestHandler):
         self.connection.shutdown(socket.SHUT_RDWR)  # mid-stream: no more bytes, ever
 
 
-class _Server(http.server.ThreadingHTTPServer):
+class _Server(SiteServer):
     def handle_error(self, request, client_address):
         pass  # a browser closing its end of a cut (or abandoned) download is expected here
 
 
 @pytest.fixture(scope="module")
 def cutting_url(site):
-    handler = functools.partial(_Cutting, directory=str(site))
-    server = _Server(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server = serve(site, _Cutting, _Server)
+    yield server.url
     server.shutdown()
 
 
