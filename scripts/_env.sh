@@ -29,19 +29,22 @@ ensure_installed() {
 }
 export NO_MKDOCS_2_WARNING=1
 # The browser tests drive Debian's Chromium (Playwright cannot download browsers here), Firefox
-# ESR (WebDriver BiDi) and WebKitGTK (WebKitWebDriver under Xvfb); the build also makes WebKit's
-# memory snapshot in WebKitGTK. ensure_browsers installs whichever of them is missing, in one
-# apt-get run.
+# ESR (WebDriver BiDi) and WebKitGTK (WebKitWebDriver under Xvfb). The build needs Chromium too:
+# every static figure is drawn in it by the widget's own JavaScript (scripts/render.py), and the
+# memory snapshots are made in Chromium and WebKitGTK. ensure_browsers installs whichever of them
+# is missing, in one apt-get run; `ensure_browsers build` leaves Firefox out.
 ensure_browsers() {
   local need=()
   [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || need+=(chromium)
-  command -v "${FIREFOX:-firefox-esr}" >/dev/null 2>&1 || need+=(firefox-esr)
+  if [ "${1:-}" != build ]; then
+    command -v "${FIREFOX:-firefox-esr}" >/dev/null 2>&1 || need+=(firefox-esr)
+  fi
   [ -x "${WEBKIT_DRIVER:-/usr/bin/WebKitWebDriver}" ] || need+=(webkit2gtk-driver)
   command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
   if [ "${#need[@]}" -eq 0 ]; then
     return 0
   fi
-  echo "==> installing Debian's ${need[*]} for the browser tests"
+  echo "==> installing Debian's ${need[*]} (the build draws its figures in Chromium; the tests drive all three)"
   local sudo=""
   if [ "$(id -u)" != 0 ]; then
     sudo="sudo -n"
@@ -49,6 +52,7 @@ ensure_browsers() {
   if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"; } >.venv/apt.log 2>&1; then
     tail -n 20 .venv/apt.log >&2
     echo "could not install ${need[*]} (see .venv/apt.log); set CHROMIUM, FIREFOX or WEBKIT_DRIVER to your own" >&2
+    echo "(without Chromium the site cannot be built: its static figures are drawn in it)" >&2
     exit 1
   fi
 }

@@ -18,7 +18,8 @@ from simcore import api
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_wheel  # noqa: E402  (scripts/ sibling modules)
-import widgets  # noqa: E402  (scripts/widgets/<kind>.py: each widget's static fallback)
+import widgets  # noqa: E402  (scripts/widgets/<kind>.py: what each widget's build step computes)
+import render  # noqa: E402  (static figures, drawn by the widgets' own JavaScript in Chromium)
 import vendor_npm  # noqa: E402  (KaTeX, pinned and cached)
 import vendor_pyodide  # noqa: E402
 import sri  # noqa: E402  (integrity hashes of the runtime)
@@ -121,10 +122,22 @@ def reliability_table(record: Path = RELIABILITY_RECORD) -> str:
 
 
 GENERATORS = {"reliability": reliability_table, "fields": fields_table, "variants-table": variants_table, "cli-help": cli_help}
-_clash = set(GENERATORS) & set(widgets.renderers())
+WIDGETS = widgets.modules()
+_clash = set(GENERATORS) & set(WIDGETS)
 if _clash:
     raise ValueError(f"widget kinds clash with table generators: {', '.join(sorted(_clash))}")
-GENERATORS.update(widgets.renderers())
+
+
+def widget(kind: str) -> str:
+    """A widget's root, its static figure to be drawn by its own JavaScript (:func:`on_env`)."""
+    module = WIDGETS[kind]
+    if hasattr(module, "render"):  # a kind whose build step still draws its figure itself
+        return module.render()
+    _state.setdefault("jobs", {})[kind] = module
+    return widgets.widget_root(module)
+
+
+GENERATORS.update({kind: (lambda kind=kind: widget(kind)) for kind in WIDGETS})
 
 
 def render_markers(markdown: str) -> str:
@@ -139,6 +152,25 @@ def render_markers(markdown: str) -> str:
 
 def on_page_markdown(markdown, page, config, files):
     return render_markers(markdown)
+
+
+def on_env(env, config, files):
+    """Every page's Markdown is read: draw all the static figures the pages asked for, in one
+    headless Chromium page, with each widget's own ``view`` (scripts/render.py)."""
+    modules = list(_state.get("jobs", {}).values())
+    marks = render.render([widgets.job(m) for m in modules])
+    _state["figures"] = {m.KIND: html for m, html in zip(modules, marks)}
+    return env
+
+
+def place_figures(output: str) -> str:
+    """Put each widget's static figure (drawn by :func:`on_env`) in its root."""
+    for kind, html in _state.get("figures", {}).items():
+        output = output.replace(widgets.PLACEHOLDER.format(kind=kind), html)
+    left = re.search(widgets.PLACEHOLDER.format(kind=r"([\w-]+)"), output)
+    if left:
+        raise RuntimeError(f"static figure of {left.group(1)!r} was not drawn")
+    return output
 
 
 # --- the browser runtime ------------------------------------------------------------------
@@ -312,7 +344,7 @@ def label_search_dialog(html: str) -> str:
 def on_post_page(output, page, config):
     """Put the page's Content-Security-Policy first in its <head> (a meta policy applies only to
     what comes after it); name the search dialog."""
-    output = label_search_dialog(output)
+    output = label_search_dialog(place_figures(output))
     policy = content_security_policy(output, _state.get("mode", "cdn"))
     meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
     return output.replace("<head>", f"<head>\n    {meta}", 1)

@@ -36,18 +36,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import http.server
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
-import threading
 from pathlib import Path
 from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import headless  # noqa: E402  (the local server and the browser)
 import vendor_pyodide  # noqa: E402
 import webkit  # noqa: E402  (WebKit's snapshot is made in WebKitGTK)
 
@@ -137,82 +134,22 @@ def key(dist: Path, flavour: str = "jspi") -> str:
     return h.hexdigest()
 
 
-def chromium() -> str | None:
-    """The Chromium to make snapshots with: ``$CHROMIUM``, else Debian's, else one on PATH."""
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser",
-                      "google-chrome"):
-        if candidate and (Path(candidate).is_file() or shutil.which(candidate)):
-            return candidate
-    return None
-
-
-def _open_in_chromium(browser: str):
-    """A function that opens a URL in headless Chromium and returns a function that closes it."""
-    def open_page(url: str):
-        profile = tempfile.mkdtemp(prefix="snapshot-chromium-")
-        args = [browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
-                f"--user-data-dir={profile}", url]
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-        def close() -> None:
-            proc.kill()
-            proc.wait()
-            shutil.rmtree(profile, ignore_errors=True)
-        return close
-    return open_page
-
-
 def _make(dist: Path, browser, timeout: float, compile_numpy: bool = True) -> tuple[bytes, bytes | None]:
     """The raw snapshot and the compiled numpy wheel (None when ``dist`` has no numpy wheel or
     ``compile_numpy`` is false). ``browser``: a Chromium binary, or a function that opens a URL
     and returns a function that closes it."""
-    result: dict[str, bytes] = {}
-    got = threading.Event()  # set by the worker's last message: /save/done or /fail
     numpy = numpy_wheel(dist) if compile_numpy else ""
     files = {"/": (_PAGE, "text/html"), "/worker.js": (_worker_js(numpy), "text/javascript")}
-    types = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
-             ".zip": "application/zip", ".json": "application/json"}
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
+    def resolve(path: str):
+        if path in files:
+            return files[path]
+        name = path[len("/pyodide/"):]
+        if path.startswith("/pyodide/") and "/" not in name and (dist / name).is_file():
+            return (dist / name).read_bytes(), headless.file_type(name)
+        return None
 
-        def do_GET(self):
-            path = self.path.split("?")[0]
-            if path in files:
-                body, ctype = files[path]
-            elif path.startswith("/pyodide/") and (dist / path[9:]).is_file() and "/" not in path[9:]:
-                body, ctype = (dist / path[9:]).read_bytes(), types.get(Path(path).suffix, "application/octet-stream")
-            else:
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            result[self.path] = body
-            self.send_response(204)
-            self.end_headers()
-            if self.path in ("/save/done", "/fail"):
-                got.set()
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    open_page = _open_in_chromium(browser) if isinstance(browser, str) else browser
-    close = None
-    try:
-        close = open_page(f"http://127.0.0.1:{server.server_address[1]}/")
-        if not got.wait(timeout):
-            raise RuntimeError(f"no snapshot from {browser} within {timeout:.0f} s")
-    finally:
-        if close:
-            close()
-        server.shutdown()
+    result = headless.collect(resolve, browser, timeout, last=("/save/done", "/fail"))
     if "/save/done" not in result:
         raise RuntimeError("Pyodide could not make a snapshot: " + result.get("/fail", b"").decode()[:500])
     if len(result["/save/snapshot"]) < 1 << 20:
@@ -233,7 +170,7 @@ def make(dist: Path, browser: str | None = None, timeout: float = 120.0) -> Star
     made = Startup(folder / f"snapshot-{folder.name}.bin.gz", folder / numpy if numpy else None)
     if all(p.exists() for p in made if p):
         return made
-    browser = browser or chromium()
+    browser = browser or headless.chromium()
     if browser is None:
         print("snapshot: no Chromium found (set CHROMIUM=...): the site's runtime will boot without a "
               "memory snapshot (about 1.5 s slower)", file=sys.stderr)

@@ -32,7 +32,7 @@ def pct(acc: float) -> str:
 
 def test_trainer_config_is_the_widgets_default():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    from widgets.trainer import TRAINER_DEFAULTS
+    from widgets.trainer import DEFAULTS as TRAINER_DEFAULTS
     for key, value in {**TRAINER, "depth": 20, "lr": 0.05, "seed": 0}.items():
         assert TRAINER_DEFAULTS[key] == value, key
 

@@ -57,7 +57,7 @@ def test_a_runtime_without_numpy_gets_a_snapshot_only(dist, monkeypatch, tmp_pat
 
 def test_without_chromium_the_build_goes_on_without_a_snapshot(dist, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(snapshot, "chromium", lambda: None)
+    monkeypatch.setattr(snapshot.headless, "chromium", lambda: None)
     assert snapshot.make(dist) is None
     assert "no Chromium found" in capsys.readouterr().err
     assert not (tmp_path / "cache" / "residual" / "snapshots").exists()
@@ -79,7 +79,7 @@ def test_a_browser_that_cannot_make_one_fails_clearly(dist, monkeypatch, tmp_pat
     fake = tmp_path / "fake-chromium"
     fake.write_text("#!/bin/sh\nexit 0\n")
     fake.chmod(0o755)
-    with pytest.raises(RuntimeError, match="no snapshot from .* within 2 s"):
+    with pytest.raises(RuntimeError, match="no answer from .* within 2 s"):
         snapshot.make(dist, browser=str(fake), timeout=2)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import figures  # noqa: E402
-from widgets import degradation, trainer  # noqa: E402
+from widgets import degradation  # noqa: E402
 
 
 def test_js_fixed_rounds_ties_away_from_zero_like_to_fixed():
@@ -16,14 +16,6 @@ def test_js_fixed_rounds_ties_away_from_zero_like_to_fixed():
     assert (f"{0.125:.2f}", figures.js_fixed(0.125, 2)) == ("0.12", "0.13")
     assert figures.js_fixed(2.675, 2) == "2.67"  # 2.675 is 2.67499999… in binary: no tie
     assert figures.js_fixed(-0.125, 2) == "-0.13"
-
-
-def test_trainer_readout_writes_a_tie_and_a_nan_loss_as_the_live_widget():
-    last = {"epoch": 30, "train_loss": None, "train_acc": 0.9625, "test_acc": 0.5,
-            "status": "diverged"}
-    html = trainer._readout({"plain": [last]})
-    assert ">96.3 %</td>" in html and ">50.0 %</td>" in html
-    assert 'data-key="train_loss" data-value="null">—</td>' in html
 
 
 def test_degradation_cell_writes_a_tie_as_the_live_widget():

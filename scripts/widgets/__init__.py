@@ -1,8 +1,12 @@
-"""Build-time static fallbacks of the live widgets, one module per widget kind.
+"""What each live widget's build step computes, one module per widget kind.
 
 A module ``scripts/widgets/<name>.py`` defines ``KIND`` (the ``data-sim`` value, e.g.
-``"gradient-flow"``) and ``render() -> str``: the widget's root element with its static figure,
-computed natively by the same ``simcore.api`` call the browser makes. A page places it with the
+``"gradient-flow"``), ``DEFAULTS`` (the configuration the page starts from), ``FIELDS`` (the
+``simcore.api`` fields the widget offers) and ``data(config) -> dict``: the ``simcore.api``
+call(s) the browser makes, run natively at build time. It computes; it never draws. The figure
+is drawn from that data by the widget's own JavaScript (``view(data, config)`` in
+``docs/javascripts/sim/widgets/<kind>.js``), in headless Chromium at build time
+(``scripts/render.py``) and live in the reader's browser. A page places the widget with the
 marker ``<!-- simcore:KIND -->`` on a line of its own.
 """
 
@@ -13,19 +17,41 @@ import json
 import pkgutil
 from html import escape
 
+from simcore import api
 
-def renderers() -> dict:
+# where a page's widget root carries its static figure until scripts/render.py has drawn it
+PLACEHOLDER = "<!--simcore-figure:{kind}-->"
+
+
+def modules() -> dict:
+    """Every widget module, by kind."""
     out = {}
     for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{m.name}")
-        if hasattr(module, "render"):
-            out[module.KIND] = module.render
+        out[module.KIND] = module
     return out
 
 
-def root(kind: str, inner: str, config: dict, fields: dict, extra: str = "") -> str:
+def job(module) -> dict:
+    """What scripts/render.py draws for ``module``: its kind, its defaults and their data."""
+    return {"kind": module.KIND, "config": module.DEFAULTS, "data": module.data(module.DEFAULTS)}
+
+
+def widget_root(module) -> str:
     """The widget root every kind shares: ``data-sim``, ``data-state="static"``, its default
-    config and the field spec (both JSON, HTML-escaped) for the page-side validation."""
+    config and the field spec (both JSON, HTML-escaped) for the page-side validation, and the
+    place of its static figure. A module's ``attributes(config)`` adds attributes of its own."""
+    kind = module.KIND
+    fields = {f: api.FIELDS[f] for f in module.FIELDS}
+    extra = "".join(f' {k}="{escape(v)}"' for k, v in getattr(module, "attributes", dict)().items())
+    return (f'<div class="sim sim-{kind}" id="{kind}" data-sim="{kind}" data-state="static" '
+            f'data-config="{escape(json.dumps(module.DEFAULTS))}" data-fields="{escape(json.dumps(fields))}"'
+            f'{extra}>{PLACEHOLDER.format(kind=kind)}</div>')
+
+
+def root(kind: str, inner: str, config: dict, fields: dict, extra: str = "") -> str:
+    """The widget root of a kind whose build step still draws its own figure (being moved to
+    :func:`widget_root`)."""
     return (f'<div class="sim sim-{kind}" id="{kind}" data-sim="{kind}" data-state="static" '
             f'data-config="{escape(json.dumps(config))}" data-fields="{escape(json.dumps(fields))}"'
             f'{extra}>{inner}</div>')

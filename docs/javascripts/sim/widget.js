@@ -358,3 +358,33 @@ export function setCell(cell, value, text) {
   cell.dataset.value = JSON.stringify(value);
   cell.textContent = text;
 }
+
+// --- a widget's output: what view(data, config) returns, live and at build time ----------
+// A widget module's view(data, config) draws its whole output (figure and readout) from the
+// numbers simcore.api returned; the build runs the same function in headless Chromium on the
+// numbers computed natively (scripts/render.py), so the page's static figure and the live one
+// are the same markup from the same code.
+
+/** A readout cell: its value as JSON in data-value (what the tests read), its text shown. */
+export function cell(key, value, text, tag = "td") {
+  return h(tag, { "data-key": key, "data-value": JSON.stringify(value === undefined ? null : value), text });
+}
+
+/** A readout table: header texts, body rows, an optional caption. */
+export function table(headers, rows, caption) {
+  return h("table", { class: "sim-readout" }, ...(caption ? [h("caption", { text: caption })] : []),
+    h("thead", {}, h("tr", {}, ...headers.map((t) => h("th", { text: t })))), h("tbody", {}, ...rows));
+}
+
+/** One chart's place in the figure. */
+export const panel = (svg) => h("div", { class: "sim-panel" }, svg);
+
+/** A widget's output: its figure (charts side by side) and what follows it (readouts, notes). */
+export function output(charts, ...after) {
+  return h("div", { class: "sim-output" }, h("div", { class: "sim-figure" }, ...charts.map(panel)), ...after);
+}
+
+/** Show a new output in place of the root's current one. */
+export function show(root, node) {
+  root.querySelector(".sim-output").replaceWith(node);
+}

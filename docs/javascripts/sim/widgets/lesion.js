@@ -2,11 +2,11 @@
 // "lesion" task in the worker, then show the test accuracy with each block deleted (bars per
 // block, intact accuracy as solid lines, chance dashed) and with k random blocks deleted (mean
 // over the draws, min–max band). Every number comes from the task's result; this file only
-// chooses what to draw: both charts are ../charts.js's lineChart (bars, hlines, bands), and
-// scripts/widgets/lesion.py draws the same at build time with scripts/figures.py.
+// chooses what to draw: both charts are ../charts.js's lineChart (bars, hlines, bands).
+// view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart } from "../charts.js";
-import { frame, h, setCell } from "../widget.js";
+import { cell, frame, h, output, show, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -53,25 +53,24 @@ export function randomChart(res, split) {
   });
 }
 
+function readout(res, split) {
+  const rows = KINDS.map((k) => h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
+    cell("intact", res[k].intact[split], fmtAcc(res[k].intact[split])),
+    cell("single_median_drop", res[k].single_median_drop[split], fmtDrop(res[k].single_median_drop[split])),
+    h("td", { "data-key": "status", text: res[k].status })));
+  return table(["network", "intact accuracy", "median drop, one block deleted", "status"], rows);
+}
+
+/** Both charts and the readout of a lesion result (on the test split, or the training split
+ * when the data set has no test split). */
+export function view(res) {
+  const split = res.chance.test === null ? "train" : "test";
+  const note = h("p", { class: "sim-note" }, "Accuracies on the ", h("span", { "data-key": "split", text: split }),
+    " split; chance (the largest class share): ", cell("chance", res.chance[split], fmtAcc(res.chance[split]), "span"), ".");
+  return output([singleChart(res, split), randomChart(res, split)], readout(res, split), note);
+}
+
 export function mount(root) {
-  const figure = root.querySelector(".sim-figure");
-  const readout = root.querySelector(".sim-readout");
-  const chanceCell = root.querySelector('[data-key="chance"]');
-
-  function draw(res) {
-    const split = res.chance.test === null ? "train" : "test";
-    figure.replaceChildren(...[singleChart(res, split), randomChart(res, split)].map((svg) => h("div", { class: "sim-panel" }, svg)));
-    for (const k of KINDS) {
-      const row = readout.querySelector(`tr[data-kind="${k}"]`);
-      setCell(row.querySelector('[data-key="intact"]'), res[k].intact[split], fmtAcc(res[k].intact[split]));
-      setCell(row.querySelector('[data-key="single_median_drop"]'), res[k].single_median_drop[split],
-        fmtDrop(res[k].single_median_drop[split]));
-      row.querySelector('[data-key="status"]').textContent = res[k].status;
-    }
-    root.querySelector('[data-key="split"]').textContent = split;
-    setCell(chanceCell, res.chance[split], fmtAcc(res.chance[split]));
-  }
-
   const ui = frame(root, CONTROLS, {
     label: "Lesion study settings",
     async run(config, ui) {
@@ -79,7 +78,7 @@ export function mount(root) {
       const res = await ui.task("lesion", config);
       if (ui.stopped) return "Stopped.";
       ui.progress(1, 1);
-      draw(res);
+      show(root, view(res));
       return `Done: ${res.n_blocks} blocks per network, ${res.ks.length} values of k.`;
     },
   });

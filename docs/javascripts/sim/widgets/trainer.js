@@ -5,7 +5,7 @@
 
 import * as bridge from "../bridge.js";
 import { boundaryChart, lineChart, updateBoundary } from "../charts.js";
-import { frame, h, setCell } from "../widget.js";
+import { cell, frame, h, output, panel, show, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -18,9 +18,46 @@ const CONTROLS = [
 const fmtLoss = (v) => (v === null ? "—" : v.toFixed(4));
 const fmtAcc = (v) => (v === null ? "—" : `${(100 * v).toFixed(1)} %`);
 
+function lossChart(histories, config) {
+  const losses = KINDS.flatMap((k) => histories[k].map((r) => r.train_loss)).filter((v) => v !== null);
+  const yMax = Math.max(1, ...losses.map((v) => Math.min(v, 5)));
+  return lineChart({ title: "Training loss", xLabel: "epoch", yLabel: "loss", xDomain: [0, config.epochs], yDomain: [0, yMax],
+    series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: histories[k].map((r) => [r.epoch, r.train_loss]) })) });
+}
+
+function accuracyChart(histories, config) {
+  return lineChart({ title: "Training accuracy", xLabel: "epoch", yLabel: "accuracy", xDomain: [0, config.epochs], yDomain: [0, 1],
+    series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: histories[k].map((r) => [r.epoch, r.train_acc]) })) });
+}
+
+/** The network's latest decision boundary, or null before its first record with one. */
+function boundaryOf(histories, k) {
+  const last = histories[k][histories[k].length - 1];
+  const data = histories[k][0] && histories[k][0].data;
+  return last && last.boundary && data
+    ? boundaryChart({ title: `Decision boundary, ${k}`, boundary: last.boundary, data }) : null;
+}
+
+/** Each network's last record: epoch, loss, accuracies (value in data-value) and status. */
+function readout(histories) {
+  const cells = [["epoch", String], ["train_loss", fmtLoss], ["train_acc", fmtAcc], ["test_acc", fmtAcc]];
+  return table(["network", "epochs", "training loss", "training accuracy", "test accuracy", "status"],
+    KINDS.filter((k) => histories[k].length).map((k) => {
+      const last = histories[k][histories[k].length - 1];
+      return h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
+        ...cells.map(([key, fmt]) => cell(key, last[key], fmt(last[key]))),
+        h("td", { "data-key": "status", text: last.status }));
+    }));
+}
+
+/** The figure and readout of both networks' histories ({plain: [records], residual: [...]}). */
+export function view(histories, config) {
+  const charts = [lossChart(histories, config), accuracyChart(histories, config),
+    ...KINDS.map((k) => boundaryOf(histories, k)).filter(Boolean)];
+  return output(charts, readout(histories));
+}
+
 export function mount(root) {
-  const figure = root.querySelector(".sim-figure");
-  const readout = root.querySelector(".sim-readout");
   let histories = null;
   let boundaries = {};  // kind -> its boundary chart, kept for the run: only its cells change
   let pending = null;   // the animation frame a redraw waits for: records arriving in between
@@ -32,49 +69,34 @@ export function mount(root) {
     if (pending === null) pending = requestAnimationFrame(() => { pending = null; draw(config); });
   }
 
-  // draw(config, all): the static figure gives way one chart per animation frame: a new
+  // While records arrive, the static figure gives way one chart per animation frame: a new
   // decision-boundary chart (its cells and points) is built in a frame of its own, so no
-  // frame does all four charts' building and layout at once (unless `all`, for the last draw).
-  function draw(config, all = false) {
-    const epochs = config.epochs;
-    const losses = KINDS.flatMap((k) => histories[k].map((r) => r.train_loss)).filter((v) => v !== null);
-    const yMax = Math.max(1, ...losses.map((v) => Math.min(v, 5)));
-    const panels = [
-      lineChart({ title: "Training loss", xLabel: "epoch", yLabel: "loss", xDomain: [0, epochs], yDomain: [0, yMax],
-        series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: histories[k].map((r) => [r.epoch, r.train_loss]) })) }),
-      lineChart({ title: "Training accuracy", xLabel: "epoch", yLabel: "accuracy", xDomain: [0, epochs], yDomain: [0, 1],
-        series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: histories[k].map((r) => [r.epoch, r.train_acc]) })) }),
-    ];
+  // frame does all four charts' building and layout at once; after the last record, view()
+  // draws the whole figure, as the build drew it.
+  function draw(config) {
+    const figure = root.querySelector(".sim-figure");
+    const panels = [lossChart(histories, config), accuracyChart(histories, config)];
     const holders = [...figure.children];
     let built = false;
     let deferred = false;
     for (const k of KINDS) {
       const last = histories[k][histories[k].length - 1];
-      const data = histories[k][0] && histories[k][0].data;
-      if (last && last.boundary && data) {
-        const keep = holders[panels.length] && holders[panels.length].firstChild;
-        if (boundaries[k]) updateBoundary(boundaries[k], last.boundary);
-        else if (built && !all && keep) { deferred = true; panels.push(keep); continue; }
-        else { boundaries[k] = boundaryChart({ title: `Decision boundary, ${k}`, boundary: last.boundary, data }); built = true; }
-        panels.push(boundaries[k]);
-      }
+      if (!last || !last.boundary) continue;
+      const keep = holders[panels.length] && holders[panels.length].firstChild;
+      if (boundaries[k]) updateBoundary(boundaries[k], last.boundary);
+      else if (built && keep) { deferred = true; panels.push(keep); continue; }
+      else if ((boundaries[k] = boundaryOf(histories, k))) built = true;
+      else continue;
+      panels.push(boundaries[k]);
     }
     if (holders.length === panels.length) {  // same layout: swap the charts in place
       panels.forEach((svg, i) => { if (holders[i].firstChild !== svg) holders[i].replaceChildren(svg); });
     } else {
-      figure.replaceChildren(...panels.map((svg) => h("div", { class: "sim-panel" }, svg)));
+      figure.replaceChildren(...panels.map(panel));
     }
     if (deferred) schedule(config);  // the next frame builds the next boundary chart
+    root.querySelector(".sim-readout").replaceWith(readout(histories));
     root.dataset.records = String(histories.plain.length + histories.residual.length);
-    for (const k of KINDS) {
-      const last = histories[k][histories[k].length - 1];
-      const row = readout.querySelector(`tr[data-kind="${k}"]`);
-      if (!row || !last) continue;
-      for (const [key, fmt] of [["epoch", String], ["train_loss", fmtLoss], ["train_acc", fmtAcc], ["test_acc", fmtAcc]]) {
-        setCell(row.querySelector(`[data-key="${key}"]`), last[key], fmt(last[key]));
-      }
-      row.querySelector('[data-key="status"]').textContent = last.status;
-    }
   }
 
   const ui = frame(root, CONTROLS, {
@@ -101,7 +123,10 @@ export function mount(root) {
       }));
       const outcomes = await Promise.all(ui.handles.map((x) => x.done));
       if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
-      if (histories.plain.length || histories.residual.length) draw(config, true);  // the last records
+      if (histories.plain.length || histories.residual.length) {  // the last records: the whole figure
+        show(root, view(histories, config));
+        root.dataset.records = String(histories.plain.length + histories.residual.length);
+      }
       if (outcomes.some((o) => o !== "done")) ui.stopped = true;
       // a loss that blew up (or became NaN) ends that network's run: say so, not "Done"
       const diverged = KINDS.map((k) => [k, histories[k][histories[k].length - 1]])

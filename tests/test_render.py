@@ -1,0 +1,73 @@
+"""scripts/render.py: the static figures are drawn by the widgets' own JavaScript in headless
+Chromium, from the numbers simcore.api computed natively; cached; failing clearly."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import render  # noqa: E402
+import widgets  # noqa: E402
+
+from simcore import api  # noqa: E402
+
+CONFIG = {**widgets.modules()["trainer"].DEFAULTS, "n": 60, "depth": 4, "width": 4, "epochs": 2, "grid": 8}
+
+
+@pytest.fixture
+def cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / "residual" / "figures"
+
+
+def test_a_figure_is_the_views_markup_of_native_numbers_and_is_cached(cache, monkeypatch):
+    data = widgets.modules()["trainer"].data(CONFIG)
+    [html] = render.render([{"kind": "trainer", "config": CONFIG, "data": data}])
+    assert html.startswith('<div class="sim-output"><div class="sim-figure">')
+    assert html.count("<svg ") == 4  # loss, accuracy, two decision boundaries
+    # the readout quotes the native numbers (data-value) as toFixed writes them
+    last = data["residual"][-1]
+    row = re.search(r'<tr data-kind="residual">.*?</tr>', html).group(0)
+    assert f'data-value="{last["train_loss"]!r}">{last["train_loss"]:.4f}<' in row
+    assert len(list(cache.glob("*.json"))) == 1
+    # the same jobs and sources again: drawn from the cache, no browser
+    monkeypatch.setattr(render.headless, "collect", lambda *a, **k: pytest.fail("drew again"))
+    assert render.render([{"kind": "trainer", "config": CONFIG, "data": data}]) == [html]
+
+
+def test_other_numbers_or_sources_are_drawn_anew(cache, monkeypatch):
+    data = widgets.modules()["trainer"].data(CONFIG)
+    first = render.render([{"kind": "trainer", "config": CONFIG, "data": data}])
+    data["plain"][-1]["train_loss"] = 0.5
+    second = render.render([{"kind": "trainer", "config": CONFIG, "data": data}])
+    assert first != second and 'data-value="0.5">0.5000<' in second[0]
+    monkeypatch.setattr(render, "sources_hash", lambda: "changed")
+    monkeypatch.setattr(render.headless, "collect", lambda *a, **k: pytest.fail("no browser here"))
+    with pytest.raises(pytest.fail.Exception, match="no browser here"):
+        render.render([{"kind": "trainer", "config": CONFIG, "data": data}])
+
+
+def test_without_chromium_the_build_stops_and_says_why(cache, monkeypatch):
+    monkeypatch.setattr(render.headless, "chromium", lambda: None)
+    with pytest.raises(render.RenderError, match="no Chromium found .* set CHROMIUM"):
+        render.render([{"kind": "trainer", "config": CONFIG, "data": {}}])
+
+
+def test_a_view_that_throws_fails_the_build_with_its_error(cache):
+    with pytest.raises(render.RenderError, match=r"view\(\) failed in Chromium:\n.*TypeError"):
+        render.render([{"kind": "trainer", "config": CONFIG, "data": {"plain": None}}])
+
+
+def test_every_widget_module_computes_and_never_draws():
+    """The build step of every widget is its simcore.api call: a module's data is plain JSON
+    numbers (no markup), at its defaults, with fields simcore.api knows."""
+    for kind, module in widgets.modules().items():
+        if hasattr(module, "render"):
+            continue  # still to be moved (issue 20)
+        assert set(module.FIELDS) <= set(api.FIELDS), kind
+        source = Path(module.__file__).read_text()
+        assert "<svg" not in source and "<rect" not in source and "<path" not in source, kind
