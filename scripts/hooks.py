@@ -133,8 +133,8 @@ def widget(kind: str) -> str:
     module = WIDGETS[kind]
     if hasattr(module, "render"):  # a kind whose build step still draws its figure itself
         return module.render()
-    _state.setdefault("jobs", {})[kind] = module
-    return widgets.widget_root(module)
+    job = _state.setdefault("jobs", {})[kind] = widgets.job(module)
+    return widgets.widget_root(job)
 
 
 GENERATORS.update({kind: (lambda kind=kind: widget(kind)) for kind in WIDGETS})
@@ -157,9 +157,8 @@ def on_page_markdown(markdown, page, config, files):
 def on_env(env, config, files):
     """Every page's Markdown is read: draw all the static figures the pages asked for, in one
     headless Chromium page, with each widget's own ``view`` (scripts/render.py)."""
-    modules = list(_state.get("jobs", {}).values())
-    marks = render.render([widgets.job(m) for m in modules])
-    _state["figures"] = {m.KIND: html for m, html in zip(modules, marks)}
+    jobs = list(_state.get("jobs", {}).values())
+    _state["figures"] = {job["kind"]: html for job, html in zip(jobs, render.render(jobs))}
     return env
 
 

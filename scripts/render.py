@@ -62,6 +62,16 @@ def sources_hash() -> str:
     return h.hexdigest()
 
 
+def timeless(value):
+    """``value`` without its ``elapsed`` seconds, at any depth: a figure never shows how long the
+    build's run took, so the same commit draws the same pages byte for byte (and hits the cache)."""
+    if isinstance(value, dict):
+        return {k: timeless(v) for k, v in value.items() if k != "elapsed"}
+    if isinstance(value, list):
+        return [timeless(v) for v in value]
+    return value
+
+
 def cache_dir() -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "residual" / "figures"
@@ -72,7 +82,7 @@ def render(jobs: list[dict], browser: str | None = None, timeout: float = 60.0) 
     ``outerHTML``, drawn in one headless Chromium page (cached by the hash of jobs and sources)."""
     if not jobs:
         return []
-    body = json.dumps(jobs, sort_keys=True, allow_nan=False).encode()
+    body = json.dumps(timeless(jobs), sort_keys=True, allow_nan=False).encode()
     key = hashlib.sha256(sources_hash().encode() + body).hexdigest()[:32]
     cached = cache_dir() / f"{key}.json"
     if cached.exists():

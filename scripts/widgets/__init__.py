@@ -37,15 +37,17 @@ def job(module) -> dict:
     return {"kind": module.KIND, "config": module.DEFAULTS, "data": module.data(module.DEFAULTS)}
 
 
-def widget_root(module) -> str:
+def widget_root(job: dict) -> str:
     """The widget root every kind shares: ``data-sim``, ``data-state="static"``, its default
     config and the field spec (both JSON, HTML-escaped) for the page-side validation, and the
-    place of its static figure. A module's ``attributes(config)`` adds attributes of its own."""
-    kind = module.KIND
+    place of its static figure. A module's ``attributes(data)`` adds attributes of its own (such
+    as what the build's run took)."""
+    kind = job["kind"]
+    module = modules()[kind]
     fields = {f: api.FIELDS[f] for f in module.FIELDS}
-    extra = "".join(f' {k}="{escape(v)}"' for k, v in getattr(module, "attributes", dict)().items())
+    extra = "".join(f' {k}="{escape(v)}"' for k, v in getattr(module, "attributes", lambda d: {})(job["data"]).items())
     return (f'<div class="sim sim-{kind}" id="{kind}" data-sim="{kind}" data-state="static" '
-            f'data-config="{escape(json.dumps(module.DEFAULTS))}" data-fields="{escape(json.dumps(fields))}"'
+            f'data-config="{escape(json.dumps(job["config"]))}" data-fields="{escape(json.dumps(fields))}"'
             f'{extra}>{PLACEHOLDER.format(kind=kind)}</div>')
 
 
