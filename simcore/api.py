@@ -79,6 +79,8 @@ NOTES: dict[str, str] = {
                   "exp/log/tanh, about twice as fast but "
                   "with machine-dependent last bits (for native use only: the site's "
                   "simulations always compute portably)",
+    "frames": "gradflow: also return the run seen at epochs 0, 1, 2, 4, …, epochs (one run, "
+              "measured at each checkpoint), as the gradient-flow widget animates it",
 }
 
 TRAIN_DEFAULTS: dict = asdict(TrainConfig())

@@ -104,3 +104,52 @@ def test_plain_gradients_shrink_with_depth_residual_do_not(data):
         ratios[kind] = g[0] / g[-1]
     assert ratios["plain"] < 1e-2, ratios
     assert ratios["residual"] > 0.5, ratios
+
+
+def test_checkpoints_double_then_end_at_the_last_epoch():
+    assert gradflow.checkpoints(0) == [0]
+    assert gradflow.checkpoints(1) == [0, 1]
+    assert gradflow.checkpoints(8) == [0, 1, 2, 4, 8]
+    assert gradflow.checkpoints(10) == [0, 1, 2, 4, 8, 10]
+
+
+SMALL = {"dataset": "spirals", "n": 80, "depth": 8, "width": 8, "layout": "pre", "norm": True,
+         "schedule": "constant", "batch_size": 16, "samples": 1}
+
+
+def test_frames_are_one_run_seen_at_its_checkpoints():
+    """Frame k of one 4-epoch run is, bit for bit, what a separate run of k epochs ends with
+    (constant learning rate, same seed: the same first k epochs), and frame 0 is the init."""
+    from simcore import api
+
+    res = api.gradflow({**api.defaults("gradflow"), **SMALL, "epochs": 4, "frames": True})
+    assert [f["epoch"] for f in res["frames"]] == [0, 1, 2, 4]
+    assert res["frames"][0]["plain"]["grad_x"] == res["plain"]["init"]["grad_x"]
+    assert res["frames"][-1]["residual"]["grad_x"] == res["residual"]["final"]["grad_x"]
+    assert [f["residual"]["status"] for f in res["frames"]] == ["running"] * 3 + ["done"]
+    for f in res["frames"][1:3]:
+        alone = api.gradflow({**api.defaults("gradflow"), **SMALL, "epochs": f["epoch"]})
+        for kind in ("plain", "residual"):
+            assert f[kind]["grad_x"] == alone[kind]["final"]["grad_x"]
+            assert f[kind]["loss"] == alone[kind]["final"]["loss"]
+        d = alone["residual"]["decomposition"]
+        assert f["split"] == {"exact": True, "highway": d["highway"], "residual": d["residual"]}
+    assert "frames" not in api.gradflow({**api.defaults("gradflow"), **SMALL, "epochs": 1})
+
+
+def test_a_run_that_diverges_is_shown_as_it_stopped():
+    from simcore import api
+
+    res = api.gradflow({**api.defaults("gradflow"), **SMALL, "norm": False, "layout": "post",
+                        "lr": 5.0, "epochs": 8, "frames": True})
+    assert res["plain"]["status"] == "diverged" or res["residual"]["status"] == "diverged"
+    assert [f["epoch"] for f in res["frames"]] == [0, 1, 2, 4, 8]
+    kind = "residual" if res["residual"]["status"] == "diverged" else "plain"
+    assert res["frames"][-1][kind]["status"] == "diverged"
+
+
+def test_frames_count_in_the_work_budget():
+    from simcore import api
+
+    cfg = {**api.defaults("gradflow"), **SMALL, "epochs": 8}
+    assert api.work("gradflow", {**cfg, "frames": True}) > api.work("gradflow", cfg)

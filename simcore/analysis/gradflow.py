@@ -132,9 +132,21 @@ def jacobian_singular_values(net: Network, X: np.ndarray, samples: int = 8) -> l
 
 NAME = "gradflow"
 HELP = "gradient norms per block, plain vs residual, and the Jacobian"
-FIELDS = {"samples": ("int", (1, 32))}
+FIELDS = {"samples": ("int", (1, 32)), "frames": ("bool", None)}
 DEFAULTS = {**{k: v for k, v in asdict(TrainConfig()).items() if k != "kind"},
-            "depth": 20, "epochs": 0, "samples": 8}
+            "depth": 20, "epochs": 0, "samples": 8, "frames": False}
+
+
+def checkpoints(epochs: int) -> list[int]:
+    """The epochs of the ``frames`` of a run of ``epochs``: 0, 1, 2, 4, 8, … below ``epochs``,
+    then ``epochs`` (a doubling, so a long run is seen early, where it changes fastest)."""
+    out, e = [0], 1
+    while e < epochs:
+        out.append(e)
+        e *= 2
+    if epochs > 0:
+        out.append(epochs)
+    return out
 
 
 WORK_FIELDS = "epochs, n, depth, width or samples"
@@ -144,10 +156,22 @@ def work(cfg: dict) -> float:
     """The work of :func:`task` (see :mod:`simcore.budget`): two training runs, three passes over
     the training set (init, final, decomposition) and a ``width``-row backward pass per sample."""
     n_train = budget.data_shape(cfg)[1]
+    frames = len(checkpoints(cfg["epochs"])) if cfg.get("frames") else 0
     return sum(budget.training(cfg, kind, cfg["depth"])
-               + 3 * budget.evaluation(cfg, kind, cfg["depth"], n_train, 3)
+               + (3 + 2 * frames) * budget.evaluation(cfg, kind, cfg["depth"], n_train, 3)
                + 3 * budget.evaluation(cfg, kind, cfg["depth"], cfg["width"], cfg["samples"])
                for kind in ("plain", "residual"))
+
+
+def _frame(net: Network, X: np.ndarray, y: np.ndarray, rec: dict, kind: str, seen: dict | None) -> dict:
+    """One kind's part of a frame: ∂L/∂x_l per boundary, the loss and the run's status at this
+    epoch, and for the residual net He et al.'s split (``seen``: the stream already measured)."""
+    s = seen or stream(net, X, y)
+    out = {"grad_x": s["grad_x"], "loss": s["loss"], "status": rec["status"]}
+    if kind == "residual":
+        d = decomposition(net, X, y)
+        out["split"] = {"exact": d["exact"], "highway": d["highway"], "residual": d["residual"]}
+    return out
 
 
 def task(cfg: dict) -> dict:
@@ -158,23 +182,43 @@ def task(cfg: dict) -> dict:
     norms and the ``loss`` on the training split; ``decomposition`` splits ∂L/∂x_l into the
     highway and residual terms (exact for pre-activation); ``jacobian_singular_values`` has
     one descending list per sample; ``grad_norms`` is the per-epoch training record.
+
+    With ``frames``, also ``frames``: the same run seen at the epochs of :func:`checkpoints`
+    (0, 1, 2, 4, …, ``epochs``), one ``{"epoch", "plain", "residual", "split"}`` each, with
+    ``grad_x``, ``loss`` and ``status`` per kind and the residual net's highway/branch split; a
+    run that stopped early (diverged) is shown as it stopped at the checkpoints after that.
     """
     out: dict = {"config": cfg}
-    run = {k: v for k, v in cfg.items() if k != "samples"}
+    run = {k: v for k, v in cfg.items() if k not in ("samples", "frames")}
+    marks = checkpoints(cfg["epochs"]) if cfg.get("frames") else []
+    seen: dict = {}
     for kind in ("plain", "residual"):
         init = None
         grad_norms = []
+        seen[kind] = {}
         for rec, net, ds in train_network(TrainConfig(**run, kind=kind)):
             X, y = ds["X_train"], ds["y_train"]
             if init is None:
                 init = stream(net, X, y)
+            if rec["epoch"] in marks:
+                seen[kind][rec["epoch"]] = _frame(net, X, y, rec, kind, init if rec["epoch"] == 0 else None)
             grad_norms.append(rec["grad_norms"])
+        if marks and rec["epoch"] not in seen[kind]:  # stopped early: as it stopped
+            seen[kind][rec["epoch"]] = _frame(net, X, y, rec, kind, None)
         out[kind] = {
             "init": init, "final": stream(net, X, y) if cfg["epochs"] else init,
             "status": rec["status"], "grad_norms": grad_norms,
             "decomposition": decomposition(net, X, y),
             "jacobian_singular_values": jacobian_singular_values(net, X, cfg["samples"]),
         }
+    if marks:
+        out["frames"] = []
+        for epoch in marks:
+            part = {k: seen[k].get(epoch) or seen[k][max(e for e in seen[k] if e <= epoch)]
+                    for k in ("plain", "residual")}
+            split = part["residual"]["split"]
+            out["frames"].append({"epoch": epoch, **{k: {f: v for f, v in p.items() if f != "split"}
+                                                      for k, p in part.items()}, "split": split})
     return out
 
 

@@ -370,10 +370,11 @@ export function cell(key, value, text, tag = "td") {
   return h(tag, { "data-key": key, "data-value": JSON.stringify(value === undefined ? null : value), text });
 }
 
-/** A readout table: header texts, body rows, an optional caption. */
+/** A readout table: header cells (a text, or a list of texts and nodes), body rows, an
+ * optional caption. */
 export function table(headers, rows, caption) {
   return h("table", { class: "sim-readout" }, ...(caption ? [h("caption", { text: caption })] : []),
-    h("thead", {}, h("tr", {}, ...headers.map((t) => h("th", { text: t })))), h("tbody", {}, ...rows));
+    h("thead", {}, h("tr", {}, ...headers.map((t) => h("th", {}, ...[t].flat())))), h("tbody", {}, ...rows));
 }
 
 /** One chart's place in the figure. */

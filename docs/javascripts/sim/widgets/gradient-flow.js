@@ -2,16 +2,15 @@
 // and at checkpoints of one training run, plus He et al.'s (2016b) highway/residual split of
 // the residual net's gradient. Shared contract and controls: ../widget.js.
 //
-// Frames: Run makes one simcore.api gradflow call per checkpoint, epochs = 0, 1, 2, 4, …,
-// epochs (checkpoints() below, mirrored by scripts/widgets/gradient_flow.py). With the constant
-// learning rate of the defaults, the call with epochs = k trains exactly the first k epochs of
-// the longer run, so the frames are snapshots of one run. The animation bar (play, pause,
-// step, speed, rewind, a frame slider) only moves between frames already computed; before a
+// Frames: Run makes one simcore.api gradflow call with frames: true, which returns the run
+// seen at epochs 0, 1, 2, 4, …, epochs (simcore.analysis.gradflow.checkpoints). The animation
+// bar (play, pause, step, speed, rewind, a frame slider) moves between those frames; before a
 // run it animates the frames computed when the site was built (root's data-frames).
-// data-frame on the root is the index of the frame shown.
+// data-frame on the root is the index of the frame shown. view() draws a frame, live and, for
+// the page's static figure, at build time (scripts/render.py).
 
 import { lineChart } from "../charts.js";
-import { frame, h, setCell } from "../widget.js";
+import { cell, frame, h, output, show as showOutput, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -22,26 +21,6 @@ const CONTROLS = [
 ];
 const SPEEDS = [["0.5", "0.5×"], ["1", "1×"], ["2", "2×"], ["4", "4×"]];
 const FRAME_MS = 900;
-
-/** The epochs shown as frames: 0, 1, 2, 4, 8, … below epochs, then epochs. */
-export function checkpoints(epochs) {
-  const out = [0];
-  for (let e = 1; e < epochs; e *= 2) out.push(e);
-  if (epochs > 0) out.push(epochs);
-  return out;
-}
-
-/** What one frame draws, picked from one gradflow result (no arithmetic). */
-function pick(result, epoch) {
-  const out = { epoch };
-  for (const k of KINDS) {
-    const r = result[k];
-    out[k] = { grad_x: r.final.grad_x, loss: r.final.loss, status: r.status };
-  }
-  const d = result.residual.decomposition;
-  out.split = { exact: d.exact, highway: d.highway, residual: d.residual };
-  return out;
-}
 
 function logDomain(values) {
   const vals = values.filter((v) => v !== null && Number.isFinite(v) && v > 0);
@@ -59,10 +38,42 @@ function splitNote(split) {
     : "Post-activation layout: the split shown is only ∂L/∂x_L and the difference total − ∂L/∂x_L, not He et al.'s exact decomposition (choose layout pre).";
 }
 
+/** The figure, split note and readout of frame `index` (default: the last) of `frames`. */
+export function view({ frames }, config, index = frames.length - 1) {
+  const cur = frames[index];
+  const first = frames[0];
+  const blocks = first.plain.grad_x.length - 1;
+  const gdom = logDomain(frames.flatMap((f) => KINDS.flatMap((k) => f[k].grad_x)));
+  const sdom = logDomain(frames.flatMap((f) => [...f.split.highway, ...f.split.residual]));
+  const xDomain = [0, blocks];
+  const yLabel = "|∂L/∂x_l|";
+  const xLabel = "block boundary l (0 = input end)";
+  const series = (f) => KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: f[k].grad_x.map((v, l) => [l, v]) }));
+  const charts = [
+    lineChart({ title: "At initialisation", xLabel, yLabel, series: series(first), xDomain, yDomain: gdom, logY: true }),
+    lineChart({ title: `At epoch ${cur.epoch}`, xLabel, yLabel, series: series(cur), xDomain, yDomain: gdom, logY: true }),
+    lineChart({ title: `Split, epoch ${cur.epoch}`, xLabel: "block l (residual net)", yLabel: "norm", xDomain, yDomain: sdom, logY: true,
+      series: [
+        { name: "highway", cls: "sim-highway", dashed: true, points: cur.split.highway.map((v, l) => [l, v]) },
+        { name: "branches", cls: "sim-residual", points: cur.split.residual.map((v, l) => [l, v]) },
+      ] }),
+  ];
+  const rows = KINDS.map((k) => {
+    const g = cur[k].grad_x;
+    const first0 = g[0];
+    const last = g[g.length - 1];
+    const ratio = last ? first0 / last : null;  // the readout's one division: a display ratio
+    return h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
+      cell("epoch", cur.epoch, String(cur.epoch)), cell("grad_first", first0, fmtE(first0)),
+      cell("grad_last", last, fmtE(last)), cell("ratio", ratio, fmtE(ratio)),
+      cell("loss", cur[k].loss, cur[k].loss === null ? "—" : cur[k].loss.toFixed(4)));
+  });
+  const sub = (i) => ["|∂L/∂x", h("sub", { text: i }), "|"];
+  return output(charts, h("p", { class: "sim-note", "data-key": "split-note", text: splitNote(cur.split) }),
+    table(["network", "epoch", sub("0"), sub("L"), "first / last", "loss"], rows));
+}
+
 export function mount(root) {
-  const figure = root.querySelector(".sim-figure");
-  const readout = root.querySelector(".sim-readout");
-  const note = root.querySelector('[data-key="split-note"]');
   let frames = root.dataset.frames ? JSON.parse(root.dataset.frames) : [];
   let index = frames.length ? Number(root.dataset.frame || frames.length - 1) : 0;
   let timer = null;
@@ -86,7 +97,7 @@ export function mount(root) {
     h("span", { class: "sim-anim-field" }, h("label", { for: speed.id, text: "Speed" }), speed),
     h("span", { class: "sim-anim-field sim-anim-slider" }, h("label", { for: slider.id, text: "Frame" }), slider),
     where);
-  figure.before(bar);
+  root.querySelector(".sim-output").before(bar);
 
   function syncBar() {
     const n = frames.length;
@@ -106,39 +117,7 @@ export function mount(root) {
   }
 
   function draw() {
-    const cur = frames[index];
-    const first = frames[0];
-    const blocks = first.plain.grad_x.length - 1;
-    const gdom = logDomain(frames.flatMap((f) => KINDS.flatMap((k) => f[k].grad_x)));
-    const sdom = logDomain(frames.flatMap((f) => [...f.split.highway, ...f.split.residual]));
-    const xDomain = [0, blocks];
-    const yLabel = "|∂L/∂x_l|";
-    const xLabel = "block boundary l (0 = input end)";
-    const series = (f) => KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: f[k].grad_x.map((v, l) => [l, v]) }));
-    const panels = [
-      lineChart({ title: "At initialisation", xLabel, yLabel, series: series(first), xDomain, yDomain: gdom, logY: true }),
-      lineChart({ title: `At epoch ${cur.epoch}`, xLabel, yLabel, series: series(cur), xDomain, yDomain: gdom, logY: true }),
-      lineChart({ title: `Split, epoch ${cur.epoch}`, xLabel: "block l (residual net)", yLabel: "norm", xDomain, yDomain: sdom, logY: true,
-        series: [
-          { name: "highway", cls: "sim-highway", dashed: true, points: cur.split.highway.map((v, l) => [l, v]) },
-          { name: "branches", cls: "sim-residual", points: cur.split.residual.map((v, l) => [l, v]) },
-        ] }),
-    ];
-    figure.replaceChildren(...panels.map((svg) => h("div", { class: "sim-panel" }, svg)));
-    if (note) note.textContent = splitNote(cur.split);
-    for (const k of KINDS) {
-      const row = readout.querySelector(`tr[data-kind="${k}"]`);
-      if (!row) continue;
-      const g = cur[k].grad_x;
-      const first0 = g[0];
-      const last = g[g.length - 1];
-      const ratio = last ? first0 / last : null;  // the readout's one division: a display ratio
-      setCell(row.querySelector('[data-key="epoch"]'), cur.epoch, String(cur.epoch));
-      setCell(row.querySelector('[data-key="grad_first"]'), first0, fmtE(first0));
-      setCell(row.querySelector('[data-key="grad_last"]'), last, fmtE(last));
-      setCell(row.querySelector('[data-key="ratio"]'), ratio, fmtE(ratio));
-      setCell(row.querySelector('[data-key="loss"]'), cur[k].loss, cur[k].loss === null ? "—" : cur[k].loss.toFixed(4));
-    }
+    showOutput(root, view({ frames }, null, index));
     root.dataset.frame = String(index);
   }
 
@@ -174,34 +153,19 @@ export function mount(root) {
   speed.addEventListener("change", () => { if (timer !== null) play(); });
   slider.addEventListener("input", () => { const i = Number(slider.value); stopPlaying(); show(i); });
 
-  let planned = 0;
-  let computed = 0;
   const ui = frame(root, CONTROLS, {
     label: "Gradient-flow settings",
     staticMessage: "The frames were computed when the site was built: step through them below, or press Run to compute them in your browser.",
-    stoppedMessage: () => `Stopped after ${computed} of ${planned} frames.`,
     async run(config, ui) {
       stopPlaying();
-      await ui.begin();  // "running" from the first call on, not after it
+      ui.progress(0, 1);
+      const result = await ui.task("gradflow", { ...config, frames: true });
       if (ui.stopped) return "";
-      const list = checkpoints(config.epochs);
-      planned = list.length;
-      const fresh = [];  // replaces the frames shown once its first frame is in
-      computed = 0;
-      ui.progress(0, list.length);
-      for (const [i, epoch] of list.entries()) {
-        const result = await ui.task("gradflow", { ...config, epochs: epoch });
-        if (ui.stopped) return "";
-        fresh.push(pick(result, epoch));
-        if (fresh.length === 1) stopPlaying();  // the old frames are gone: no playing through them
-        frames = fresh;
-        computed = fresh.length;
-        ui.progress(i + 1, list.length);
-        if (i + 1 < list.length) ui.status.textContent = `Computed epoch ${epoch} (frame ${i + 1} of ${list.length})…`;
-        if (timer === null) show(frames.length - 1);
-        else syncBar();
-      }
-      return `Done: ${list.length} frames, epochs ${list.join(", ")}.${list.length > 1 ? " Press Play to animate." : ""}`;
+      frames = result.frames;
+      ui.progress(1, 1);
+      show(frames.length - 1);
+      const epochs = frames.map((f) => f.epoch);
+      return `Done: ${epochs.length} frames, epochs ${epochs.join(", ")}.${epochs.length > 1 ? " Press Play to animate." : ""}`;
     },
   });
   syncBar();
