@@ -86,7 +86,7 @@ def test_init_or_batch_norm_makes_it_train(cfg, norm, err):
 
 def _quick():
     from widgets import degradation as W
-    return W.DG_DEFAULTS, W.per_depth(W.DG_DEFAULTS)
+    return W.DEFAULTS, W.per_depth(W.DEFAULTS)
 
 
 def test_degradation_quick_preset_and_not_overfitting():
@@ -110,7 +110,7 @@ def test_convergence_widget_defaults():
     6 / 4 at depth 12; at depth 24 the plain net does not get there (ends at 67.5 %), the
     residual net does in 7."""
     from widgets import convergence as C
-    cfg = C.CV_DEFAULTS
+    cfg = C.DEFAULTS
     assert (cfg["dataset"], cfg["n"], cfg["epochs"], cfg["depths"], cfg["width"]) == ("moons", 150, 20, [4, 12, 24], 16)
     assert cfg["convergence_target_acc"] == 0.9
     rs = C.per_depth(cfg)
@@ -125,7 +125,7 @@ def test_convergence_with_three_times_the_budget():
     --epochs 60 --depths 4,12,24`): the 24-layer plain net reaches 90 % at epoch 22 but ends at
     93.3 %; the residual nets and the shallower plain nets end at 100 %."""
     from widgets import convergence as C
-    r = api.run("convergence", {**C.CV_DEFAULTS, "epochs": 60})
+    r = api.run("convergence", {**C.DEFAULTS, "epochs": 60})
     assert r["depths"] == [4, 12, 24]
     assert r["plain"]["epochs_to_target"][2] == 22
     assert round(100 * r["plain"]["final_train_acc"][2], 1) == 93.3

@@ -120,7 +120,7 @@ def test_shattering():
     import sys
     from pathlib import Path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    from widgets.shattering import SHATTERING_DEFAULTS
+    from widgets.shattering import DEFAULTS as SHATTERING_DEFAULTS
 
     r = api.shattering(SHATTERING_DEFAULTS)
     assert r["depths"] == [4, 10, 24, 50]

@@ -94,7 +94,7 @@ def test_seed_spread_depth_24():
 def test_convergence_widget_default():
     """The convergence figure's defaults: epochs to 90 % at depths 4, 12, 24."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    from widgets.convergence import CV_DEFAULTS, per_depth
+    from widgets.convergence import DEFAULTS as CV_DEFAULTS, per_depth
     got = [(r["plain"]["epochs_to_target"][0], r["residual"]["epochs_to_target"][0])
            for r in per_depth(CV_DEFAULTS)]
     assert got == [(2, 2), (6, 4), (None, 7)]

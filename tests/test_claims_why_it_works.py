@@ -12,7 +12,7 @@ from pathlib import Path
 from simcore import api
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from widgets.landscape import LANDSCAPE_DEFAULTS  # noqa: E402
+from widgets.landscape import DEFAULTS as LANDSCAPE_DEFAULTS  # noqa: E402
 from widgets.lesion import DEFAULTS as LESION_DEFAULTS  # noqa: E402
 
 

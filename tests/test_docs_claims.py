@@ -98,7 +98,7 @@ def test_home_page_claims():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
     from widgets import degradation as widget
 
-    results = widget.per_depth(widget.DG_DEFAULTS)
+    results = widget.per_depth(widget.DEFAULTS)
     plain = [r["plain_train_error"][0] for r in results]
     res = [r["residual_train_error"][0] for r in results]
     assert plain[-1] >= plain[0] + 0.10

@@ -7,7 +7,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import figures  # noqa: E402
-from widgets import degradation  # noqa: E402
 
 
 def test_js_fixed_rounds_ties_away_from_zero_like_to_fixed():
@@ -16,8 +15,3 @@ def test_js_fixed_rounds_ties_away_from_zero_like_to_fixed():
     assert (f"{0.125:.2f}", figures.js_fixed(0.125, 2)) == ("0.12", "0.13")
     assert figures.js_fixed(2.675, 2) == "2.67"  # 2.675 is 2.67499999… in binary: no tie
     assert figures.js_fixed(-0.125, 2) == "-0.13"
-
-
-def test_degradation_cell_writes_a_tie_as_the_live_widget():
-    result = {"plain_train_error": [0.9625], "plain_status": ["done"]}
-    assert degradation.cell_text(result, "plain") == "96.3 %"

@@ -3,11 +3,12 @@
 // (depths: [d]), Stop checked between calls. A run that never reaches the target is a hollow
 // marker in the band above the epoch budget ("not reached"), never a number. Both charts are
 // ../charts.js's lineChart (hlines, hollow, yNotes).
-// Shared contract and controls: ../widget.js; the build-time mirror is
-// scripts/widgets/convergence.py. data-depths-done on the root counts the depths drawn.
+// Shared contract and controls: ../widget.js. view() also draws the page's static figure at
+// build time (scripts/render.py), from the same per-depth calls made natively
+// (scripts/widgets/convergence.py). data-depths-done on the root counts the depths drawn.
 
 import { lineChart, niceTicks } from "../charts.js";
-import { frame, h, setCell } from "../widget.js";
+import { cell, frame, h, output, show, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -60,34 +61,31 @@ export function curvesChart(config, results) {
   });
 }
 
+/** Epochs to target per depth and network (the status when not reached); "…" for the depths
+ * not computed yet. */
+function readout(config, results) {
+  const done = new Map(results.map((r) => [r.depths[0], r]));
+  const rows = KINDS.map((k) => h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
+    ...config.depths.map((d) => {
+      const r = done.get(d);
+      if (!r) return h("td", { "data-key": `d${d}`, text: "…" });
+      const e = r[k].epochs_to_target[0];
+      const td = cell(`d${d}`, e, e === null ? r[k].status[0] : String(e));
+      td.dataset.status = r[k].status[0];
+      return td;
+    })));
+  return table(["network", ...config.depths.map((d) => `depth ${d}`)], rows,
+    `Epochs to ${fmtPct(config.convergence_target_acc)} % training accuracy (at most ${config.epochs})`);
+}
+
+/** Both charts and the readout of the per-depth results done so far ({results: [...]}, at
+ * least one, in the order of config.depths). */
+export function view(data, config) {
+  return output([chart(config, data.results), curvesChart(config, data.results)], readout(config, data.results));
+}
+
 export function mount(root) {
-  const figure = root.querySelector(".sim-figure");
-  let readout = root.querySelector(".sim-readout");
   let results = [];
-
-  function table(config) {
-    const head = h("tr", {}, h("th", { text: "network" }), ...config.depths.map((d) => h("th", { text: `depth ${d}` })));
-    const rows = KINDS.map((k) => h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
-      ...config.depths.map((d) => h("td", { "data-key": `d${d}`, text: "…" }))));
-    const caption = h("caption", { text: `Epochs to ${fmtPct(config.convergence_target_acc)} % training accuracy (at most ${config.epochs})` });
-    const next = h("table", { class: "sim-readout" }, caption, h("thead", {}, head), h("tbody", {}, ...rows));
-    readout.replaceWith(next);
-    readout = next;
-  }
-
-  function draw(config) {
-    figure.replaceChildren(...[chart(config, results), curvesChart(config, results)].map((svg) => h("div", { class: "sim-panel" }, svg)));
-    for (const r of results) {
-      const d = r.depths[0];
-      for (const k of KINDS) {
-        const td = readout.querySelector(`tr[data-kind="${k}"] [data-key="d${d}"]`);
-        const e = r[k].epochs_to_target[0];
-        setCell(td, e, e === null ? r[k].status[0] : String(e));
-        td.dataset.status = r[k].status[0];
-      }
-    }
-    root.dataset.depthsDone = String(results.length);
-  }
 
   const ui = frame(root, CONTROLS, {
     label: "Convergence settings",
@@ -96,13 +94,14 @@ export function mount(root) {
       await ui.begin();  // "running" from the first call on, not after it
       if (ui.stopped) return "";
       results = [];
-      table(config);
+      root.querySelector(".sim-readout").replaceWith(readout(config, results));  // all "…"
       ui.progress(0, config.depths.length);
       for (const [i, d] of config.depths.entries()) {
         const result = await ui.task("convergence", { ...config, depths: [d] });
         if (ui.stopped) return "";
         results.push(result);
-        draw(config);
+        show(root, view({ results }, config));
+        root.dataset.depthsDone = String(results.length);
         ui.progress(i + 1, config.depths.length);
         if (i + 1 < config.depths.length) ui.status.textContent = `Depth ${d} done (${i + 1} of ${config.depths.length})…`;
       }

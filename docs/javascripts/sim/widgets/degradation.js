@@ -3,11 +3,13 @@
 // depth (depths: [d]), Stop checked between calls, progress and a time estimate from the
 // compute time of the calls done so far. Two preset buttons fill the controls (depths, n,
 // epochs, width) with the quick preset (the default) or the full default experiment; the
-// presets are not api fields, the controls are. Shared contract: ../widget.js; the build-time
-// mirror is scripts/widgets/degradation.py. data-depths-done on the root counts depths drawn.
+// presets are not api fields, the controls are. Shared contract: ../widget.js. view() also
+// draws the page's static figure at build time (scripts/render.py), from the same per-depth
+// calls made natively (scripts/widgets/degradation.py). data-depths-done on the root counts
+// depths drawn.
 
 import { lineChart } from "../charts.js";
-import { frame, h, setCell } from "../widget.js";
+import { cell, frame, h, output, show, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -40,6 +42,27 @@ function cellText(r, k) {
   return `${(100 * r[`${k}_train_error`][0]).toFixed(1)} %${r[`${k}_status`][0] === "diverged" ? " †" : ""}`;
 }
 
+/** Final training error per depth and network; "…" for the depths not computed yet. */
+function readout(config, results) {
+  const done = new Map(results.map((r) => [r.depths[0], r]));
+  const rows = KINDS.map((k) => h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
+    ...config.depths.map((d) => {
+      const r = done.get(d);
+      if (!r) return h("td", { "data-key": `d${d}`, text: "…" });
+      const td = cell(`d${d}`, r[`${k}_train_error`][0], cellText(r, k));
+      td.dataset.status = r[`${k}_status`][0];
+      return td;
+    })));
+  return table(["network", ...config.depths.map((d) => `depth ${d}`)], rows,
+    `Final training error after ${config.epochs} epochs († the run diverged; its last error is shown)`);
+}
+
+/** Both charts and the readout of the per-depth results done so far ({results: [...]}, at
+ * least one, in the order of config.depths). */
+export function view(data, config) {
+  return output(charts(config, data.results), readout(config, data.results));
+}
+
 function duration(seconds) {
   if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
   const m = Math.floor(seconds / 60);
@@ -66,34 +89,9 @@ function estimate(done, pending) {
 }
 
 export function mount(root) {
-  const figure = root.querySelector(".sim-figure");
-  let readout = root.querySelector(".sim-readout");
   const presets = JSON.parse(root.dataset.presets);
   const built = root.dataset.builtSeconds;
   let results = [];
-
-  function table(config) {
-    const head = h("tr", {}, h("th", { text: "network" }), ...config.depths.map((d) => h("th", { text: `depth ${d}` })));
-    const rows = KINDS.map((k) => h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
-      ...config.depths.map((d) => h("td", { "data-key": `d${d}`, text: "…" }))));
-    const caption = h("caption", { text: `Final training error after ${config.epochs} epochs († the run diverged; its last error is shown)` });
-    const next = h("table", { class: "sim-readout" }, caption, h("thead", {}, head), h("tbody", {}, ...rows));
-    readout.replaceWith(next);
-    readout = next;
-  }
-
-  function draw(config) {
-    figure.replaceChildren(...charts(config, results).map((svg) => h("div", { class: "sim-panel" }, svg)));
-    for (const r of results) {
-      for (const k of KINDS) {
-        const td = readout.querySelector(`tr[data-kind="${k}"] [data-key="d${r.depths[0]}"]`);
-        setCell(td, r[`${k}_train_error`][0], cellText(r, k));
-        td.dataset.status = r[`${k}_status`][0];
-      }
-    }
-    root.dataset.depthsDone = String(results.length);
-  }
-
   let planned = 0;
   const ui = frame(root, CONTROLS, {
     label: "Degradation settings",
@@ -105,14 +103,15 @@ export function mount(root) {
       results = [];
       planned = config.depths.length;
       const timings = [];
-      table(config);
+      root.querySelector(".sim-readout").replaceWith(readout(config, results));  // all "…"
       ui.progress(0, config.depths.length);
       for (const [i, d] of config.depths.entries()) {
         const result = await ui.task("degradation", { ...config, depths: [d] });
         if (ui.stopped) return "";
         results.push(result);
         timings.push({ depth: d, seconds: result.elapsed });
-        draw(config);
+        show(root, view({ results }, config));
+        root.dataset.depthsDone = String(results.length);
         ui.progress(i + 1, config.depths.length);
         const pending = config.depths.slice(i + 1);
         const spent = timings.reduce((s, c) => s + c.seconds, 0);

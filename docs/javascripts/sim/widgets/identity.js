@@ -2,11 +2,12 @@
 // plain and a residual stack of the same blocks to y = x in the worker. Drawn with charts.js:
 // the loss against the step (log scale, the tolerance dashed), and after the fit, per block,
 // the RMS of what the branch outputs and the norm of the block's weights. The readout holds
-// the steps each kind needed and the losses. Every number comes from the task's result;
-// scripts/widgets/identity.py draws the same at build time.
+// the steps each kind needed and the losses. Every number comes from the task's result.
+// view() also draws the page's static figure at build time (scripts/render.py), from the same
+// call made natively (scripts/widgets/identity.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { frame, h, setCell } from "../widget.js";
+import { cell, frame, h, output, show, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -56,31 +57,29 @@ export function charts(res) {
       "Frobenius norm of each block's weights after the fit, plain and residual")];
 }
 
+/** Per stack: steps to the tolerance, the losses, the largest branch RMS, ‖M − I‖. */
+function readout(res) {
+  const rows = KINDS.map((k) => {
+    const r = res.learn_identity[k];
+    const rms = (r.blocks || []).map((b) => b.branch_rms).filter((v) => v !== null);
+    const top = rms.length ? Math.max(...rms) : null;
+    return h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
+      cell("steps_to_tol", r.steps_to_tol, fmtSteps(r)),
+      cell("initial_loss", r.initial_loss, fmtExp(r.initial_loss)),
+      cell("final_loss", r.final_loss, fmtExp(r.final_loss)),
+      cell("max_branch_rms", top, fmtExp(top)),
+      cell("end_to_end_error", r.end_to_end_error, fmtExp(r.end_to_end_error)));
+  });
+  return table(["stack", "steps to tolerance", "loss at step 0", "final loss", "largest branch RMS",
+    "‖M − I‖ (linear stacks)"], rows);
+}
+
+/** The three charts and the readout of one identity result. */
+export function view(res) {
+  return output(charts(res), readout(res));
+}
+
 export function mount(root) {
-  const figure = root.querySelector(".sim-figure");
-  const readout = root.querySelector(".sim-readout tbody");
-
-  function draw(res) {
-    const li = res.learn_identity;
-    figure.replaceChildren(...charts(res).map((svg) => h("div", { class: "sim-panel" }, svg)));
-    readout.replaceChildren(...KINDS.map((k) => {
-      const r = li[k];
-      const rms = (r.blocks || []).map((b) => b.branch_rms).filter((v) => v !== null);
-      const cells = [
-        ["steps_to_tol", r.steps_to_tol, fmtSteps(r)],
-        ["initial_loss", r.initial_loss, fmtExp(r.initial_loss)],
-        ["final_loss", r.final_loss, fmtExp(r.final_loss)],
-        ["max_branch_rms", rms.length ? Math.max(...rms) : null, fmtExp(rms.length ? Math.max(...rms) : null)],
-        ["end_to_end_error", r.end_to_end_error, fmtExp(r.end_to_end_error)],
-      ].map(([key, value, text]) => {
-        const cell = h("td", { "data-key": key });
-        setCell(cell, value, text);
-        return cell;
-      });
-      return h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }), ...cells);
-    }));
-  }
-
   const ui = frame(root, CONTROLS, {
     label: "Learn-the-identity settings",
     async run(config, ui) {
@@ -88,7 +87,7 @@ export function mount(root) {
       const res = await ui.task("identity", config);
       if (ui.stopped) return "Stopped.";
       ui.progress(1, 1);
-      draw(res);
+      show(root, view(res));
       const li = res.learn_identity;
       return `Done: plain ${fmtSteps(li.plain)}, residual ${fmtSteps(li.residual)} (steps to MSE < ${config.identity_tol}).`;
     },

@@ -5,10 +5,10 @@
 // signal entering each weight layer, the gradient norm ‖∂L/∂W‖ per layer (both log scale),
 // and the training loss per epoch; Xavier and He in two colours. The readout holds the factor
 // per layer, the signal and gradient at both ends, the loss drop and whether training starts.
-// scripts/widgets/init.py draws the same at build time.
+// view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { frame, h, setCell } from "../widget.js";
+import { cell, frame, h, output, show, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const INITS = [["xavier_normal", "Xavier", "sim-xavier"], ["he_normal", "He", "sim-he"]];
@@ -58,41 +58,37 @@ export function charts(res) {
   return out;
 }
 
+/** Each net and initialisation: the factor per layer, both ends of the signal and the gradient,
+ * the loss drop and whether training starts (value in data-value). */
+function readout(res) {
+  const rows = KINDS.flatMap((kind) => INITS.map(([init, name]) => {
+    const r = res.init[kind][init];
+    const p = r.profile;
+    const last = (a) => a[a.length - 1];
+    return h("tr", { "data-kind": `${kind}.${init}`, class: `sim-row-${kind}` },
+      h("th", { scope: "row", text: `${kind}, ${name}` }),
+      cell("ratio", r.ratio, fmtFactor(r.ratio)),
+      cell("signal_in", p.signal[1], fmtExp(p.signal[1])),
+      cell("signal_out", last(p.signal), fmtExp(last(p.signal))),
+      cell("grad_first", p.grad_w[0], fmtExp(p.grad_w[0])),
+      cell("grad_last", last(p.grad_w), fmtExp(last(p.grad_w))),
+      cell("drop", r.drop, fmtDrop(r.drop)),
+      cell("started", r.started, fmtStarts(r)));
+  }));
+  return table(["net, init", "factor per layer", "signal, layer 2", "signal, last layer",
+    "‖∂L/∂W‖, first layer", "‖∂L/∂W‖, last layer", "loss drop", "training starts"], rows);
+}
+
+/** The six charts, the readout and the theory's factor per layer of an identity result (part init). */
+export function view(res) {
+  const expected = (init) => cell(`expected.${init}`, res.init.expected_ratio[init], fmtFactor(res.init.expected_ratio[init]), "span");
+  const note = h("p", { class: "sim-note" }, "Factor per layer: the geometric mean by which the signal's RMS "
+    + "changes from one square layer to the next. Theory for a plain ReLU net: ", expected("xavier_normal"),
+    " under Xavier, ", expected("he_normal"), " under He.");
+  return output(charts(res), readout(res), note);
+}
+
 export function mount(root) {
-  const figure = root.querySelector(".sim-figure");
-  const readout = root.querySelector(".sim-readout tbody");
-
-  function draw(res) {
-    figure.replaceChildren(...charts(res).map((svg) => h("div", { class: "sim-panel" }, svg)));
-    const rows = [];
-    for (const kind of KINDS) {
-      for (const [init, name] of INITS) {
-        const r = res.init[kind][init];
-        const p = r.profile;
-        const cells = [
-          ["ratio", r.ratio, fmtFactor(r.ratio)],
-          ["signal_in", p.signal[1], fmtExp(p.signal[1])],
-          ["signal_out", p.signal[p.signal.length - 1], fmtExp(p.signal[p.signal.length - 1])],
-          ["grad_first", p.grad_w[0], fmtExp(p.grad_w[0])],
-          ["grad_last", p.grad_w[p.grad_w.length - 1], fmtExp(p.grad_w[p.grad_w.length - 1])],
-          ["drop", r.drop, fmtDrop(r.drop)],
-          ["started", r.started, fmtStarts(r)],
-        ].map(([key, value, text]) => {
-          const cell = h("td", { "data-key": key });
-          setCell(cell, value, text);
-          return cell;
-        });
-        rows.push(h("tr", { "data-kind": `${kind}.${init}`, class: `sim-row-${kind}` },
-          h("th", { scope: "row", text: `${kind}, ${name}` }), ...cells));
-      }
-    }
-    readout.replaceChildren(...rows);
-    for (const [init] of INITS) {
-      const v = res.init.expected_ratio[init];
-      setCell(root.querySelector(`[data-key="expected.${init}"]`), v, fmtFactor(v));
-    }
-  }
-
   const ui = frame(root, CONTROLS, {
     label: "Initialisation settings",
     async run(config, ui) {
@@ -100,7 +96,7 @@ export function mount(root) {
       const res = await ui.task("identity", config);
       if (ui.stopped) return "Stopped.";
       ui.progress(1, 1);
-      draw(res);
+      show(root, view(res));
       const started = KINDS.flatMap((k) => INITS.filter(([init]) => res.init[k][init].started).map(([, name]) => `${k} ${name}`));
       return `Done: four nets of depth ${config.depth}; training started for ${started.length ? started.join(", ") : "none"}.`;
     },

@@ -2,12 +2,12 @@
 // a residual net in the worker and slices their training loss along filter-normalised random
 // directions. Drawn by ../charts.js: the 1-D slices (loss, log axis; accuracy) with lineChart,
 // and the 2-D slices as heat maps (log colour) with iso-lines at powers of ten (heatmap's
-// contours), which this file traces on the returned grid (marching squares;
-// scripts/widgets/landscape.py traces the same for the build-time figure). Every number comes
-// from the task's result.
+// contours), which this file traces on the returned grid (marching squares). Every number comes
+// from the task's result. view() also draws the page's static figure at build time
+// (scripts/render.py), iso-lines included: the build hands it the same grid.
 
 import { heatmap, lineChart, logDomain } from "../charts.js";
-import { frame, h, setCell } from "../widget.js";
+import { cell, frame, h, output, show } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -123,23 +123,26 @@ export function sliceCharts(res) {
   ];
 }
 
+/** Each measure of ROWS for both nets (value in data-value), then their status. */
+function readout(res) {
+  const rows = ROWS.map(([label, path, fmt]) => h("tr", {}, h("th", { scope: "row", text: label }),
+    ...KINDS.map((k) => {
+      const v = path.reduce((o, key) => o[key], res[k]);
+      return cell(`${k}.${path.join(".")}`, v, fmt(v));
+    })));
+  rows.push(h("tr", {}, h("th", { scope: "row", text: "status" }),
+    ...KINDS.map((k) => h("td", { "data-key": `${k}.status`, text: res[k].status }))));
+  return h("table", { class: "sim-readout" },
+    h("thead", {}, h("tr", {}, h("th", { text: "measure" }), ...KINDS.map((k) => h("th", { class: `sim-${k}`, text: k })))),
+    h("tbody", {}, ...rows));
+}
+
+/** The 1-D slices, both 2-D surfaces and the readout of a landscape result. */
+export function view(res) {
+  return output([...sliceCharts(res), ...KINDS.map((k) => surfaceChart(res, k))], readout(res));
+}
+
 export function mount(root) {
-  const figure = root.querySelector(".sim-figure");
-  const readout = root.querySelector(".sim-readout");
-
-  function draw(res) {
-    const [loss, acc] = sliceCharts(res);
-    const panels = [loss, acc, surfaceChart(res, "plain"), surfaceChart(res, "residual")];
-    figure.replaceChildren(...panels.map((svg) => h("div", { class: "sim-panel" }, svg)));
-    for (const k of KINDS) {
-      for (const [, path, fmt] of ROWS) {
-        const v = path.reduce((o, key) => o[key], res[k]);
-        setCell(readout.querySelector(`[data-key="${k}.${path.join(".")}"]`), v, fmt(v));
-      }
-      readout.querySelector(`[data-key="${k}.status"]`).textContent = res[k].status;
-    }
-  }
-
   const ui = frame(root, CONTROLS, {
     label: "Loss landscape settings",
     async run(config, ui) {
@@ -147,7 +150,7 @@ export function mount(root) {
       const res = await ui.task("landscape", config);
       if (ui.stopped) return "Stopped.";
       ui.progress(1, 1);
-      draw(res);
+      show(root, view(res));
       return `Done: ${res.alphas_1d.length} points along δ, ${res.alphas_2d.length}×${res.alphas_2d.length} on the plane, per network.`;
     },
   });

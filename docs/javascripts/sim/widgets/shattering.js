@@ -5,9 +5,12 @@
 // view selectors (they only choose what is drawn, never recompute): g(t) of the plain and of the
 // residual net (each on its own scale), ρ(k) of both, and ρ(1) against depth. The readout holds
 // ρ(1) for every depth, kind and normalisation. Every number comes from the task's result.
+// view() also draws the page's static figure at build time (scripts/render.py): the default
+// view (the deepest net, with batch norm), its selectors disabled until a run in the page has
+// results to switch between.
 
 import { lineChart } from "../charts.js";
-import { frame, h, setCell } from "../widget.js";
+import { cell, frame, h, output, panel, show } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const NORMS = [["bn", "with batch norm"], ["no_bn", "without batch norm"]];
@@ -59,56 +62,67 @@ export function charts(res, i, norm) {
   return [grad("plain"), grad("residual"), acf, trend];
 }
 
+/** The two view selectors: depth index i and normalisation norm; disabled (with a hint) when
+ * there is no result in the page to switch between, as in the build-time figure. */
+function selectors(res, i, norm, live) {
+  const select = (name, label, options) => [h("label", { for: `shattering-view-${name}`, text: label }),
+    h("select", { id: `shattering-view-${name}`, name: `view_${name}`, disabled: !live },
+      ...options.map(([value, text, selected]) => h("option", { value, text, selected })))];
+  return h("div", { class: "sim-view" },
+    ...select("depth", "Show", res.depths.map((d, j) => [j, `depth ${d}`, j === i])),
+    ...select("norm", "Normalisation", NORMS.map(([n, text]) => [n, text, n === norm])),
+    h("span", { class: "sim-view-hint", text: "(choose after a run)", hidden: live }));
+}
+
+/** ρ(1) per depth (the shallow net first), kind and normalisation; depth index i marked. */
+function readout(res, i) {
+  const head = h("thead", {},
+    h("tr", {}, h("th", { rowspan: 2, text: "depth" }), ...NORMS.map(([, text]) => h("th", { colspan: 2, text }))),
+    h("tr", {}, ...NORMS.flatMap(() => KINDS.map((k) => h("th", { class: `sim-${k}`, text: k })))));
+  const shallow = h("tr", { "data-depth": "2" }, h("th", { scope: "row", text: "2 (no blocks)" }),
+    ...NORMS.map(([norm]) => {
+      const td = cell(`${norm}.shallow`, res[norm].shallow.lag1, fmtRho(res[norm].shallow.lag1));
+      td.setAttribute("colspan", "2");
+      return td;
+    }));
+  const rows = res.depths.map((d, j) => h("tr", { "data-depth": String(d), class: j === i ? "sim-selected" : null },
+    h("th", { scope: "row", text: String(d) }),
+    ...NORMS.flatMap(([norm]) => KINDS.map((k) => cell(`${norm}.${k}.${d}`, res[norm][k][j].lag1, fmtRho(res[norm][k][j].lag1))))));
+  return h("table", { class: "sim-readout" }, head, h("tbody", {}, shallow, ...rows));
+}
+
+/** The selectors, the four charts and the readout of a shattering result, at depth index
+ * choice.i and normalisation choice.norm; without a choice, the default view (the deepest net,
+ * with batch norm) with its selectors disabled. */
+export function view(res, config, choice = null) {
+  const i = choice ? choice.i : res.depths.length - 1;
+  const norm = choice ? choice.norm : "bn";
+  const ref = (noise) => cell(`reference.${noise}`, res.reference[noise].lag1, fmtRho(res.reference[noise].lag1), "span");
+  const note = h("p", { class: "sim-note" }, "Lag-1 autocorrelation ρ(1) of the gradient, mean over the runs: "
+    + "near 1 it is smooth like brown noise (", ref("brown"), " for brown noise of the same length), near 0 it is "
+    + "shattered like white noise (", ref("white"), ").");
+  const node = output(charts(res, i, norm), readout(res, i), note);
+  node.prepend(selectors(res, i, norm, Boolean(choice)));
+  return node;
+}
+
 export function mount(root) {
-  const figure = root.querySelector(".sim-figure");
-  const readout = root.querySelector(".sim-readout");
-  const depthSelect = root.querySelector("select[name=view_depth]");
-  const normSelect = root.querySelector("select[name=view_norm]");
   let result = null;
+  const select = (name) => root.querySelector(`select[name=view_${name}]`);
 
-  function drawCharts() {
-    const i = Number(depthSelect.value);
-    figure.replaceChildren(...charts(result, i, normSelect.value).map((svg) => h("div", { class: "sim-panel" }, svg)));
-    for (const row of readout.querySelectorAll("tr[data-depth]")) {
-      row.classList.toggle("sim-selected", row.dataset.depth === String(result.depths[i]));
+  // A selector only chooses what is drawn: the charts and the marked row change, the selectors
+  // stay (and keep the keyboard's focus); the result is what view() draws for that choice.
+  function redraw() {
+    const i = Number(select("depth").value);
+    root.querySelector(".sim-figure").replaceChildren(...charts(result, i, select("norm").value).map(panel));
+    for (const row of root.querySelectorAll(".sim-readout tr[data-depth]")) {
+      if (row.dataset.depth === String(result.depths[i])) row.setAttribute("class", "sim-selected");
+      else row.removeAttribute("class");
     }
   }
-
-  function draw(res) {
-    const previous = result ? result.depths[Number(depthSelect.value)] : null;
-    result = res;
-    depthSelect.replaceChildren(...res.depths.map((d, i) => h("option", { value: i, text: `depth ${d}` })));
-    const keep = res.depths.indexOf(previous);
-    depthSelect.value = String(keep >= 0 ? keep : res.depths.length - 1);
-    depthSelect.disabled = false;
-    normSelect.disabled = false;
-    root.querySelector(".sim-view-hint").hidden = true;
-    // the readout: one row per depth (and the shallow net), ρ(1) per kind and normalisation
-    const body = readout.querySelector("tbody");
-    const rows = [h("tr", { "data-depth": "2" }, h("th", { scope: "row", text: "2 (no blocks)" }),
-      ...NORMS.map(([norm]) => {
-        const cell = h("td", { colspan: 2, "data-key": `${norm}.shallow` });
-        setCell(cell, res[norm].shallow.lag1, fmtRho(res[norm].shallow.lag1));
-        return cell;
-      }))];
-    res.depths.forEach((d, i) => {
-      const cells = NORMS.flatMap(([norm]) => KINDS.map((k) => {
-        const cell = h("td", { "data-key": `${norm}.${k}.${d}` });
-        setCell(cell, res[norm][k][i].lag1, fmtRho(res[norm][k][i].lag1));
-        return cell;
-      }));
-      rows.push(h("tr", { "data-depth": String(d) }, h("th", { scope: "row", text: String(d) }), ...cells));
-    });
-    body.replaceChildren(...rows);
-    for (const noise of ["brown", "white"]) {
-      const cell = root.querySelector(`[data-key="reference.${noise}"]`);
-      setCell(cell, res.reference[noise].lag1, fmtRho(res.reference[noise].lag1));
-    }
-    drawCharts();
-  }
-
-  depthSelect.addEventListener("change", () => { if (result) drawCharts(); });
-  normSelect.addEventListener("change", () => { if (result) drawCharts(); });
+  root.addEventListener("change", (e) => {
+    if (result && e.target.closest(".sim-view")) redraw();
+  });
 
   const ui = frame(root, CONTROLS, {
     label: "Shattered gradients settings",
@@ -117,7 +131,11 @@ export function mount(root) {
       const res = await ui.task("shattering", config);
       if (ui.stopped) return "Stopped.";
       ui.progress(1, 1);
-      draw(res);
+      // keep the depth shown if the new run has it (else the deepest) and the normalisation
+      const keep = result ? res.depths.indexOf(result.depths[Number(select("depth").value)]) : -1;
+      const choice = { i: keep >= 0 ? keep : res.depths.length - 1, norm: result ? select("norm").value : "bn" };
+      result = res;
+      show(root, view(res, config, choice));
       const n = res.depths.length;
       return `Done: ${4 * n * config.shatter_runs} networks (${n} depths, 2 kinds, with and without BN, ${config.shatter_runs} runs).`;
     },
