@@ -130,10 +130,7 @@ if _clash:
 
 def widget(kind: str) -> str:
     """A widget's root, its static figure to be drawn by its own JavaScript (:func:`on_env`)."""
-    module = WIDGETS[kind]
-    if hasattr(module, "render"):  # a kind whose build step still draws its figure itself
-        return module.render()
-    job = _state.setdefault("jobs", {})[kind] = widgets.job(module)
+    job = _state.setdefault("jobs", {})[kind] = widgets.job(WIDGETS[kind])
     return widgets.widget_root(job)
 
 

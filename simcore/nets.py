@@ -65,6 +65,13 @@ def layers_per_block(cfg: NetConfig) -> int:
     return 1
 
 
+def block_widths(cfg: NetConfig) -> list[int]:
+    """The widths through each plain/residual block: ``[w, w, w]`` for the basic block,
+    ``[w, b, b, w]`` with ``b = max(1, w // 4)`` for the bottleneck."""
+    w = cfg.width
+    return [w, max(1, w // 4), max(1, w // 4), w] if cfg.bottleneck else [w, w, w]
+
+
 def check_depth(cfg: NetConfig) -> None:
     """Raise ``ValueError`` unless ``cfg.depth`` can be built for ``cfg.kind``."""
     k = layers_per_block(cfg)
@@ -99,7 +106,7 @@ class Network(Container):
         n_mid = cfg.depth - 2
         blocks: list = []
         if cfg.kind in ("plain", "residual"):
-            widths = [w, max(1, w // 4), max(1, w // 4), w] if cfg.bottleneck else [w, w, w]
+            widths = block_widths(cfg)
             for _ in range(n_mid // layers_per_block(cfg)):
                 if cfg.kind == "plain":
                     blocks.append(PlainBlock(widths, rng, cfg.layout, act, norm, init,
@@ -176,3 +183,58 @@ class Network(Container):
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Class predictions in evaluation mode (BN uses running statistics)."""
         return self.forward(X, train=False).argmax(axis=1)
+
+
+def plan(config: NetConfig | dict) -> dict:
+    """What the plain or residual network of ``config`` is made of, read off ``Network(config)``.
+
+    ``layers``: its weight layers, input to output (``len == depth``), each ``{"role": "stem",
+    "block" or "head", "block": its block's index or None, "index": its place in the block or
+    None, "in", "out", "ops"}``. ``ops`` is the layer's unit in forward order, ``"dense"``,
+    ``"BN"`` and activation names: the batch norm and activation after the dense layer in the
+    post layout, before it in the pre layout.
+
+    ``blocks``: each block's ``first`` and ``last`` layer (indices into ``layers``), its
+    ``shortcut`` (``"identity"``, ``"projection"``, or None in a plain net) and ``after``, what
+    follows the addition (the activation in the post layout, nothing in the pre layout).
+    """
+    cfg = config if isinstance(config, NetConfig) else NetConfig(**config)
+    if cfg.kind not in ("plain", "residual"):
+        raise FieldError("kind", f"kind: {cfg.kind!r} has no plan (plain and residual nets have)")
+    net = Network(cfg)
+    pre = cfg.layout == "pre"
+    layers: list[dict] = []
+    blocks: list[dict] = []
+
+    def add(role: str, block: int | None, units: list) -> None:
+        for index, (dense, ops) in enumerate(units):
+            layers.append({"role": role, "block": block, "index": None if block is None else index,
+                           "in": dense.d_in, "out": dense.d_out, "ops": ops})
+
+    add("stem", None, _units(net.stem.leaves(), pre))
+    for b, block in enumerate(net.blocks):
+        first = len(layers)
+        add("block", b, _units(block.branch.leaves(), pre))
+        shortcut = None
+        if isinstance(block, ResidualBlock):
+            shortcut = "identity" if block.shortcut is None else "projection"
+        blocks.append({"first": first, "last": len(layers) - 1, "shortcut": shortcut,
+                       "after": [block.out_act.name] if block.out_act else []})
+    add("head", None, _units(net.head.leaves(), pre))
+    return {"layers": layers, "blocks": blocks}
+
+
+def _units(leaves: list, pre: bool) -> list[tuple[Dense, list[str]]]:
+    """One unit per dense layer: the dense layer with the batch norm and activation that follow
+    it (post layout) or precede it (pre layout)."""
+    units: list[tuple[Dense, list[str]]] = []
+    pending: list[str] = []
+    for leaf in leaves:
+        if isinstance(leaf, Dense):
+            units.append((leaf, pending + ["dense"]))
+            pending = []
+        elif pre:
+            pending.append("BN" if isinstance(leaf, BatchNorm) else leaf.name)
+        else:
+            units[-1][1].append("BN" if isinstance(leaf, BatchNorm) else leaf.name)
+    return units

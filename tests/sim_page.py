@@ -123,3 +123,11 @@ def assert_bad_inputs(page, root: str, bad, *, reset: bool = True) -> int:
             page.click(f"{root} [data-action=reset]")
             assert page.inner_text(f"#{widget}-{field}-error") == "", field
     return len(cases)
+
+
+def open_more(page, root: str) -> None:
+    """Open the widget's "More settings" as a reader does (a click on its summary), so the
+    secondary controls can be typed into."""
+    if page.locator(f"{root} details.sim-more").count() and not page.evaluate(
+            f"document.querySelector('{root} details.sim-more').open"):
+        page.click(f"{root} details.sim-more > summary")

@@ -4,7 +4,7 @@ import pytest
 from gradcheck import close, numerical_grad
 from simcore.blocks import ResidualBlock
 from simcore.losses import softmax_cross_entropy
-from simcore.nets import KINDS, NetConfig, Network
+from simcore.nets import KINDS, NetConfig, Network, block_widths, plan
 
 
 def net_gradcheck(net, X, y, train=True):
@@ -75,3 +75,42 @@ def test_same_seed_same_net_and_bad_kind():
         np.testing.assert_array_equal(a.params[k], b.params[k])
     with pytest.raises(ValueError, match="kind: 'wide'"):
         Network({"kind": "wide"})
+
+
+@pytest.mark.parametrize("kind", ["plain", "residual"])
+@pytest.mark.parametrize("case", [dict(depth=8), dict(depth=8, layout="pre"), dict(depth=11, bottleneck=True),
+                                  dict(depth=11, bottleneck=True, layout="pre", width=6), dict(depth=6, norm=False)],
+                         ids=lambda c: "-".join(str(v) for v in c.values()))
+def test_plan_is_the_network(kind, case):
+    """plan(cfg) lists Network(cfg)'s weight layers, blocks and shortcuts as built."""
+    cfg = NetConfig(**{"width": 16, **case}, kind=kind)
+    net, p = Network(cfg), plan(cfg)
+    assert [(x["in"], x["out"]) for x in p["layers"]] == [(d.d_in, d.d_out) for d in net.weight_layers()]
+    assert len(p["layers"]) == cfg.depth and len(p["blocks"]) == len(net.blocks)
+    assert [x["role"] for x in p["layers"]] == ["stem"] + ["block"] * (cfg.depth - 2) + ["head"]
+    k = 3 if cfg.bottleneck else 2
+    for b, block in enumerate(p["blocks"]):
+        assert (block["first"], block["last"]) == (1 + k * b, k * (b + 1))
+        assert [(x["block"], x["index"]) for x in p["layers"][block["first"]:block["last"] + 1]] == [(b, j) for j in range(k)]
+        assert block["shortcut"] == (None if kind == "plain" else "identity")
+        assert [x["in"] for x in p["layers"][block["first"]:block["last"] + 1]] == block_widths(cfg)[:-1]
+
+
+def test_plan_ops_follow_the_layout():
+    """Post: BN and activation after each dense layer, the activation after the addition;
+    pre: BN and activation before each dense layer, nothing after the addition."""
+    post = plan(NetConfig(kind="residual", depth=4, activation="tanh"))
+    assert [x["ops"] for x in post["layers"]] == [["dense", "BN", "tanh"], ["dense", "BN", "tanh"], ["dense", "BN"], ["dense"]]
+    assert post["blocks"] == [{"first": 1, "last": 2, "shortcut": "identity", "after": ["tanh"]}]
+    pre = plan(NetConfig(kind="plain", depth=5, layout="pre", bottleneck=True, norm=False))
+    assert [x["ops"] for x in pre["layers"]] == [["dense"]] + [["relu", "dense"]] * 4
+    assert pre["blocks"] == [{"first": 1, "last": 3, "shortcut": None, "after": []}]
+    assert [(x["in"], x["out"]) for x in pre["layers"]] == [(2, 32), (32, 8), (8, 8), (8, 32), (32, 2)]
+    with pytest.raises(ValueError, match="kind: 'highway' has no plan"):
+        plan({"kind": "highway"})
+
+
+def test_block_widths():
+    assert block_widths(NetConfig(width=16)) == [16, 16, 16]
+    assert block_widths(NetConfig(width=16, bottleneck=True)) == [16, 4, 4, 16]
+    assert block_widths(NetConfig(width=3, bottleneck=True)) == [3, 1, 1, 3]

@@ -17,6 +17,7 @@ import json
 import pkgutil
 from html import escape
 
+import render
 from simcore import api
 
 # where a page's widget root carries its static figure until scripts/render.py has drawn it
@@ -44,16 +45,15 @@ def widget_root(job: dict) -> str:
     as what the build's run took)."""
     kind = job["kind"]
     module = modules()[kind]
-    fields = {f: api.FIELDS[f] for f in module.FIELDS}
+    fields = module.FIELDS if isinstance(module.FIELDS, dict) else {f: api.FIELDS[f] for f in module.FIELDS}
     extra = "".join(f' {k}="{escape(v)}"' for k, v in getattr(module, "attributes", lambda d: {})(job["data"]).items())
+    tasks = {t: api.defaults(t) for t in getattr(module, "TASKS", ())}
+    # the numbers of the static figure, for "Download data" and "Copy as Python" before a run:
+    # JSON text in an inert <template> (not a JSON <script>: mkdocs-material's instant
+    # navigation copies a page's scripts without their type, which would run them)
+    data = escape(json.dumps(render.timeless(job["data"]), allow_nan=False), quote=False)
     return (f'<div class="sim sim-{kind}" id="{kind}" data-sim="{kind}" data-state="static" '
-            f'data-config="{escape(json.dumps(job["config"]))}" data-fields="{escape(json.dumps(fields))}"'
-            f'{extra}>{PLACEHOLDER.format(kind=kind)}</div>')
+            f'data-config="{escape(json.dumps(job["config"]))}" data-fields="{escape(json.dumps(fields))}" '
+            f'data-task-defaults="{escape(json.dumps(tasks))}"{extra}>{PLACEHOLDER.format(kind=kind)}'
+            f'<template class="sim-data">{data}</template></div>')
 
-
-def root(kind: str, inner: str, config: dict, fields: dict, extra: str = "") -> str:
-    """The widget root of a kind whose build step still draws its own figure (being moved to
-    :func:`widget_root`)."""
-    return (f'<div class="sim sim-{kind}" id="{kind}" data-sim="{kind}" data-state="static" '
-            f'data-config="{escape(json.dumps(config))}" data-fields="{escape(json.dumps(fields))}"'
-            f'{extra}>{inner}</div>')

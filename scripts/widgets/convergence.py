@@ -11,6 +11,7 @@ from simcore import api
 
 KIND = "convergence"
 
+TASKS = ("convergence",)  # the simcore.api tasks its run calls
 DEFAULTS = {**api.defaults("convergence"), "dataset": "moons", "n": 150, "epochs": 20,
             "depths": [4, 12, 24]}
 FIELDS = ("dataset", "n", "depths", "width", "layout", "norm", "lr", "epochs",

@@ -18,6 +18,7 @@ KIND = "degradation"
 PRESET_FIELDS = ("depths", "n", "epochs", "width")
 QUICK = {"depths": [4, 12, 24], "n": 300, "epochs": 20, "width": 16}
 FULL = {k: api.DEGRADATION_DEFAULTS[k] for k in PRESET_FIELDS}
+TASKS = ("degradation",)  # the simcore.api tasks its run calls
 DEFAULTS = {**api.DEGRADATION_DEFAULTS, **QUICK}
 FIELDS = ("dataset", "n", "depths", "width", "layout", "norm", "lr", "epochs", "seed")
 

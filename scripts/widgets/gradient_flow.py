@@ -14,6 +14,7 @@ import json
 from simcore import api
 
 KIND = "gradient-flow"
+TASKS = ("gradflow",)  # the simcore.api tasks its run calls
 DEFAULTS = {**api.defaults("gradflow"), "n": 200, "depth": 24, "width": 16, "layout": "pre",
             "norm": True, "schedule": "constant", "batch_size": 32, "epochs": 8, "samples": 1,
             "frames": True}

@@ -10,6 +10,7 @@ FIELDS = ("identity_blocks", "width", "layout", "activation", "norm", "zero_init
           "identity_points", "seed")
 # The task's defaults, this half only, and the residual branches *not* zero-initialised, so
 # both stacks have something to learn (with zero-init the residual stack is done at step 0).
+TASKS = ("identity",)  # the simcore.api tasks its run calls
 DEFAULTS = {**api.defaults("identity"), "identity_part": "learn_identity", "zero_init": False}
 
 

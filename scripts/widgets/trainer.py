@@ -6,6 +6,7 @@ from simcore import api
 
 KIND = "trainer"
 KINDS = ("plain", "residual")
+TASKS = ("train",)  # the simcore.api tasks its run calls
 DEFAULTS = {**api.TRAIN_DEFAULTS, "n": 300, "depth": 20, "width": 16, "epochs": 30,
             "batch_size": 32, "grid": 32}
 FIELDS = ("dataset", "depth", "width", "layout", "activation", "init", "norm",

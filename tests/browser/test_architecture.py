@@ -1,12 +1,11 @@
-"""The architecture diagram end to end. It draws without Python, from rules read off
-simcore.nets at build time; these tests hold the page's layer lists to simcore.nets itself
-(Network(cfg).weight_layers() and its blocks) and its depth messages to simcore.api's."""
+"""The architecture diagram end to end. It draws without Python, from rules looked up in
+simcore at build time; these tests hold the page's layer plans to simcore.nets itself
+(nets.plan, Network(cfg).weight_layers() and its blocks) and its depth messages to
+simcore.api's."""
 
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -14,10 +13,7 @@ from sim_page import record_determinism
 
 from simcore import api
 from simcore.blocks import ResidualBlock
-from simcore.nets import NetConfig, Network
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-from widgets import architecture
+from simcore.nets import NetConfig, Network, plan
 
 ROOT = '[data-sim="architecture"]'
 MODULE = "/javascripts/sim/widgets/architecture.js"
@@ -79,10 +75,12 @@ def test_static_figure_is_native_simcore_without_javascript(browser, base_url):
 
 
 def test_page_layer_lists_equal_simcore_nets(probe, base_url):
-    """The page's layer list, from the embedded rules, against Network(cfg) for many configs."""
+    """The page's plans, from the embedded rules, against nets.plan and Network(cfg) for many
+    configs."""
     page = probe.page
     page.goto(f"{base_url}/lab/architecture/")
     page.wait_for_selector(f"{ROOT} form")
+    defaults = json.loads(page.get_attribute(ROOT, "data-config"))
     configs = [{"depth": d, "width": w, "layout": lay, "bottleneck": b}
                for d in (8, 20, 56) for lay in ("post", "pre") for b in (False, True) for w in (16, 6, 3)]
     got = page.evaluate("""async ([module, configs]) => {
@@ -91,7 +89,7 @@ def test_page_layer_lists_equal_simcore_nets(probe, base_url):
         return configs.map((cfg) => Object.fromEntries(['plain', 'residual'].map((kind) => {
             const p = plan(cfg, rules, kind);
             return [kind, { shapes: p.layers.map((l) => [l.in, l.out]), blocks: p.blocks.length,
-                            shortcuts: p.blocks.map((b) => b.shortcut), ops: p.layers.map((l) => l.ops) }];
+                            shortcuts: p.blocks.map((b) => b.shortcut), plan: p }];
         })));
     }""", [MODULE, configs])
     for cfg, page_plans in zip(configs, got):
@@ -102,9 +100,9 @@ def test_page_layer_lists_equal_simcore_nets(probe, base_url):
             assert mine["shapes"] == ref["shapes"], (cfg, kind)
             assert mine["blocks"] == ref["blocks"], (cfg, kind)
             assert mine["shortcuts"] == ref["shortcuts"], (cfg, kind)
-            # and what each layer is made of, as simcore builds it
-            full = {**architecture.DEFAULTS, **cfg}
-            assert mine["ops"] == [x["ops"] for x in architecture.native_plan(full, kind)["layers"]], (cfg, kind)
+            # and the whole plan, what each layer is made of included, as simcore gives it
+            full = {**defaults, **cfg, "kind": kind}
+            assert mine["plan"] == plan(full), (cfg, kind)
     # depths that cannot be built: the page throws simcore.api's own message
     bad = [{"depth": d, "width": 16, "layout": "post", "bottleneck": b}
            for d, b in ((9, False), (21, False), (10, True), (4, True), (3, False))]
@@ -128,21 +126,25 @@ def test_default_run_redraws_the_static_figure_exactly(probe, base_url, tally):
     static = diagram_html(page)
     page.click(f"{ROOT} [data-action=run]")
     page.wait_for_selector(f'{ROOT}[data-state="done"]')
-    assert diagram_html(page) == static  # the JS drawing mirrors the build-time one exactly
-    assert_readout_native(page, json.loads(page.get_attribute(ROOT, "data-config")))
-    # the mirror holds for other configurations too: Python's draw() of the native layer list
+    assert diagram_html(page) == static  # the live drawing equals the build-time one exactly
+    defaults = json.loads(page.get_attribute(ROOT, "data-config"))
+    assert_readout_native(page, defaults)
+    # other configurations too: what the page draws from its rules is what view() draws from
+    # simcore's own plans
     for cfg in ({"depth": 11, "width": 8, "layout": "pre", "bottleneck": True},
                 {"depth": 56, "width": 16, "layout": "post", "bottleneck": False}):
-        full = {**architecture.DEFAULTS, **cfg}
-        plans = {k: architecture.native_plan(full, k) for k in ("plain", "residual")}
-        python_svg = architecture.draw(plans, full, 3 if cfg["bottleneck"] else 2)
+        full = {**defaults, **cfg}
+        plans = {k: plan({**full, "kind": k}) for k in ("plain", "residual")}
         page.goto("about:blank")  # a new page load, not a same-document hash change
         page.goto(f"{base_url}/lab/architecture/#architecture?" + urlencode({k: str(v).lower() for k, v in cfg.items()}))
         page.wait_for_selector(f"{ROOT} form")
         page.click(f"{ROOT} [data-action=run]")
         page.wait_for_selector(f'{ROOT}[data-state="done"]')
-        parsed = page.evaluate("(html) => { const t = document.createElement('template'); t.innerHTML = html; return t.content.firstChild.outerHTML; }", python_svg)
-        assert diagram_html(page) == parsed, cfg
+        native = page.evaluate("""async ([module, plans, cfg]) => {
+            const { view } = await import(module);
+            return view({ plans }, cfg).outerHTML;
+        }""", [MODULE, plans, full])
+        assert page.eval_on_selector(f"{ROOT} .sim-output", "e => e.outerHTML") == native, cfg
     assert not any("pyodide" in url for url in requests), "the diagram must not load the Python runtime"
     probe.assert_clean()
     record_determinism(tally, page, ROOT)

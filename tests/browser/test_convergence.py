@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from sim_page import record_determinism, assert_same_geometry, figure_geometry, widget_config
+from sim_page import record_determinism, assert_same_geometry, figure_geometry, widget_config, open_more
 
 from simcore import api
 
@@ -117,6 +117,7 @@ def test_bad_input_shows_a_message_and_does_not_run(probe, base_url):
     bad = {"n": "10", "depths": "12,4", "width": "0", "lr": "-1", "epochs": "1000",
            "convergence_target_acc": "1.5", "seed": "x"}
     for field, value in bad.items():
+        open_more(page, ROOT)
         page.fill(f"{ROOT} input[name={field}]", value)
     page.click(f"{ROOT} [data-action=run]")
     for field in bad:
@@ -150,6 +151,7 @@ def test_stop_mid_run_and_run_again(probe, base_url):
     assert_equal(cells, native({**cfg, "depths": [4]}))
     assert cells["plain"].keys() == {"d4"}  # nothing drawn for the depths never computed
     # a new run starts cleanly after a stop
+    open_more(page, ROOT)
     page.fill(f"{ROOT} input[name=depths]", "4")
     page.fill(f"{ROOT} input[name=epochs]", "3")
     page.click(f"{ROOT} [data-action=run]")

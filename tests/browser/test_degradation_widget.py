@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from sim_page import record_determinism
+from sim_page import record_determinism, open_more
 
 from simcore import api
 
@@ -120,6 +120,7 @@ def test_bad_input_shows_a_message_and_does_not_run(probe, base_url):
     bad = {"n": "6000", "depths": "4,8,12,16,20,24,28,32,36", "width": "300", "lr": "0",
            "epochs": "-1", "seed": "1.5"}
     for field, value in bad.items():
+        open_more(page, ROOT)
         page.fill(f"{ROOT} input[name={field}]", value)
     page.click(f"{ROOT} [data-action=run]")
     for field in bad:
@@ -161,6 +162,7 @@ def test_full_preset_can_be_stopped_then_quick_runs(probe, base_url):
     # a new run starts cleanly after the restart (small, to keep the test short)
     page.click(f"{ROOT} [data-preset=quick]")
     assert page.input_value(f"{ROOT} input[name=depths]") == "4,12,24"
+    open_more(page, ROOT)
     page.fill(f"{ROOT} input[name=depths]", "4")
     page.fill(f"{ROOT} input[name=n]", "100")
     page.fill(f"{ROOT} input[name=epochs]", "2")

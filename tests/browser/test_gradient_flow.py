@@ -7,7 +7,7 @@ import json
 import math
 from urllib.parse import urlencode
 
-from sim_page import record_determinism
+from sim_page import record_determinism, open_more
 
 from simcore import api
 from simcore.analysis.gradflow import checkpoints
@@ -148,6 +148,7 @@ def test_bad_input_shows_a_message_and_does_not_run(probe, base_url):
     page.wait_for_selector(f"{ROOT} form")
     bad = {"n": "10", "depth": "abc", "width": "0", "lr": "-1", "epochs": "2.5", "seed": "-3"}
     for field, value in bad.items():
+        open_more(page, ROOT)
         page.fill(f"{ROOT} input[name={field}]", value)
     page.click(f"{ROOT} [data-action=run]")
     for field in bad:
@@ -186,6 +187,7 @@ def test_stop_mid_run(probe, base_url):
     page.wait_for_timeout(500)
     assert shown(page) == static  # the stopped run drew nothing: the frames are the build's
     # a new run starts cleanly after a stop
+    open_more(page, ROOT)
     page.fill(f"{ROOT} input[name=epochs]", "1")
     page.fill(f"{ROOT} input[name=n]", "200")
     page.click(f"{ROOT} [data-action=run]")

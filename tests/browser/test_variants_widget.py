@@ -1,5 +1,6 @@
 """The variants calculator end to end: simcore.api.variants in Pyodide in a worker, compared
-with native simcore.api.variants number for number (exact integers)."""
+with native simcore.api.variants number for number (exact integers); the live figure equals the
+build-time one."""
 
 from __future__ import annotations
 
@@ -100,9 +101,13 @@ def test_static_figure_is_native_simcore_without_javascript(browser, base_url):
 def test_default_run_equals_native_simcore(probe, base_url, tally):
     page = probe.page
     page.goto(f"{base_url}/lab/variants/")
+    page.wait_for_selector(f"{ROOT} form")
+    static = page.eval_on_selector(f"{ROOT} .sim-output", "e => e.outerHTML")
     page.click(f"{ROOT} [data-action=run]")
     page.wait_for_selector(f'{ROOT}[data-state="done"]')
     assert_native(page, widget_config(page))
+    # the live figure is the build-time one: the same view() of the same (exact) counts
+    assert page.eval_on_selector(f"{ROOT} .sim-output", "e => e.outerHTML") == static
     # a long stage is collapsed and opens from the keyboard
     summary = page.locator(f'{ROOT} details[data-stage="layer3"] > summary')
     assert page.locator(f'{ROOT} details[data-stage="layer3"]').get_attribute("open") is None

@@ -1,6 +1,7 @@
-// The one small SVG chart module every widget uses. Its output mirrors scripts/figures.py,
-// which draws the same charts at build time for readers without JavaScript, so the live
-// figure replaces the static one without a layout jump.
+// The one small SVG chart module every widget uses, live and, for the page's static figure,
+// at build time (scripts/render.py runs the widgets' view() in headless Chromium).
+// Every chart keeps the numbers it plots as rows (svg.plotted: [series, x, y, value]) for the
+// widget's "Download data" (widget.js).
 
 const NS = "http://www.w3.org/2000/svg";
 export const W = 320;
@@ -135,6 +136,14 @@ const finite = (v, logY = false) => v !== null && v !== undefined && Number.isFi
 export function lineChart({ title, label, xLabel, yLabel, xDomain, yDomain, logY = false, xInteger = false,
   series = [], bands = [], bars = [], hlines = [], hollow = [], yNotes = [] }) {
   const svg = svgRoot(label === undefined ? lineSummary(title, xLabel, yLabel, bars, series, logY) : label);
+  const name = (s) => s.name ?? s.cls;
+  svg.plotted = [
+    ...bands.flatMap((b) => b.points.flatMap(([x, lo, hi]) => [[`${name(b)} low`, x, lo, null], [`${name(b)} high`, x, hi, null]])),
+    ...bars.flatMap((b) => b.points.map(([x, y]) => [name(b), x, y, null])),
+    ...hlines.map((l) => [name(l), null, l.y, null]),
+    ...series.flatMap((s) => s.points.map(([x, y]) => [name(s), x, y, null])),
+    ...hollow.map((m) => [name(m), m.x, m.y, null]),
+  ];
   const { sx, sy } = frame(svg, title, xDomain, yDomain, xLabel, yLabel, logY, xInteger);
   const clampY = (y) => Math.min(Math.max(y, yDomain[0]), yDomain[1]);
   const px = (v) => v.toFixed(1);
@@ -229,6 +238,13 @@ function boundaryCells(boundary) {
 export function boundaryChart({ title, boundary, data }) {
   const svg = svgRoot(boundarySummary(title, boundary, data.X_train.length));
   svg.summarize = (b) => boundarySummary(title, b, data.X_train.length);  // for updateBoundary
+  const [gx0, gy0] = boundary.lo;
+  const [gx1, gy1] = boundary.hi;
+  const at = (i, lo, hi) => lo + (i * (hi - lo)) / Math.max(boundary.n - 1, 1);  // the lattice simcore evaluated
+  svg.plotted = [
+    ...boundary.classes.map((c, k) => ["predicted class", at(k % boundary.n, gx0, gx1), at(Math.floor(k / boundary.n), gy0, gy1), c]),
+    ...data.X_train.map(([x, y], k) => ["training point", x, y, data.y_train[k]]),
+  ];
   svg.append(el("text", { x: M.l, y: 16, class: "sim-chart-title" }, title));
   const size = BOUNDARY_SIZE;
   const x0 = (W - size) / 2;
@@ -286,6 +302,7 @@ export function heatmap({ title, label, xLabel, yLabel, x, y, values, logScale =
   const hi = Math.max(...flat.map(f));
   const note = logScale ? `colour: 10^${lo.toFixed(1)} … 10^${hi.toFixed(1)}` : `colour: ${fmt(lo)} … ${fmt(hi)}`;
   const svg = svgRoot(label === undefined ? `${title}: ${yLabel} against ${xLabel}, ${note}.` : label);
+  svg.plotted = values.flatMap((row, j) => row.map((v, i) => ["value", x[i], y[j], v]));
   const { sx, sy } = frame(svg, title, [x[0], x[x.length - 1]], [y[0], y[y.length - 1]], xLabel, yLabel);
   const dx = (sx(x[x.length - 1]) - sx(x[0])) / Math.max(x.length - 1, 1);
   const dy = (sy(y[0]) - sy(y[y.length - 1])) / Math.max(y.length - 1, 1);

@@ -85,6 +85,10 @@ export function frame(root, controls, options) {
   const fields = JSON.parse(root.dataset.fields);
   const id = root.id || root.dataset.sim;
   const form = h("form", { class: "sim-controls", novalidate: true, "aria-label": options.label || "Settings" });
+  // the settings that carry the widget's point stay in view; the rest go under "More settings"
+  const primary = options.primary || controls.map(([field]) => field);
+  const moreFields = h("div", { class: "sim-more-fields" });
+  const more = h("details", { class: "sim-more" }, h("summary", { text: "More settings" }), moreFields);
   const inputs = {};
   const errors = {};
   for (const [field, label] of controls) {
@@ -104,8 +108,10 @@ export function frame(root, controls, options) {
     input.setAttribute("aria-describedby", error.id);
     inputs[field] = input;
     errors[field] = error;
-    form.append(h("div", { class: "sim-field" }, h("label", { for: inputId, text: label }), input, error));
+    (primary.includes(field) ? form : moreFields)
+      .append(h("div", { class: "sim-field" }, h("label", { for: inputId, text: label }), input, error));
   }
+  if (moreFields.children.length) form.append(more);
   const buttons = {
     run: h("button", { type: "submit", class: "md-button md-button--primary", "data-action": "run", text: "Run" }),
   };
@@ -119,6 +125,7 @@ export function frame(root, controls, options) {
   const status = h("span", { class: "sim-status", role: "status", "aria-live": "polite" });
   form.append(h("div", { class: "sim-actions" }, ...Object.values(buttons).filter((b) => b !== buttons.retry), bar, status, buttons.retry));
   root.prepend(form);
+  const tools = options.view ? reproduce(root, options) : null;
 
   const ui = {
     root, defaults, fields, inputs, errors, buttons, bar, status,
@@ -173,7 +180,14 @@ export function frame(root, controls, options) {
       if (!errors[field]) return false;
       errors[field].textContent = message;
       inputs[field].setAttribute("aria-invalid", "true");
+      if (moreFields.contains(inputs[field])) more.open = true;  // a message is never hidden
       return true;
+    },
+    /** Draw what the run computed (options.view, or a node the widget drew from it) and keep
+     * it for Copy as Python and Download data. */
+    draw(data, config, node = options.view(data, config)) {
+      show(root, node);
+      if (tools) tools.update(data, config);
     },
   };
 
@@ -227,6 +241,7 @@ export function frame(root, controls, options) {
       }
       if (input.type === "checkbox") input.checked = value === "true";
       else input.value = value;
+      if (moreFields.contains(input) && String(value) !== String(defaults[field])) more.open = true;
     }
     const unknown = [...new Set(params.keys())].filter((k) => !controls.some(([field]) => field === k));
     const notes = [];
@@ -388,4 +403,111 @@ export function output(charts, ...after) {
 /** Show a new output in place of the root's current one. */
 export function show(root, node) {
   root.querySelector(".sim-output").replaceWith(node);
+}
+
+// --- reproduce: Copy as Python and Download data, the same for every widget -------------
+// A widget passes frame() its view and calls(config): {calls: [[name, task, config], ...],
+// data: "a Python expression of the names"}, the simcore.api calls its run makes and how the
+// figure's data is made of their results. The page's "Reproduce in Python" shows them as a
+// script (and the command lines) that give that data natively, bit for bit; "Download data"
+// gives the numbers behind the figure: every plotted point as CSV, or the data as JSON.
+// Before any run they are the build's (the root's template.sim-data and data-config).
+
+/** A JSON value written as a Python literal (numbers as JavaScript's shortest round trip,
+ * which Python reads back to the same double). */
+export function pyLiteral(v) {
+  if (v === null || v === undefined) return "None";
+  if (v === true) return "True";
+  if (v === false) return "False";
+  if (Array.isArray(v)) return `[${v.map(pyLiteral).join(", ")}]`;
+  if (typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyLiteral(x)}`).join(", ")}}`;
+  return typeof v === "number" ? String(v) : JSON.stringify(v);
+}
+
+const shellWord = (s) => (/^[\w.,+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+
+/** The fields of config that differ from the task's defaults (what the call must say). */
+function changed(config, defaults) {
+  return Object.fromEntries(Object.entries(config)
+    .filter(([k, v]) => !(k in defaults) || JSON.stringify(v) !== JSON.stringify(defaults[k])));
+}
+
+/** The Python script and the command lines of calls(config) (see above). */
+export function pythonOf(plan, taskDefaults) {
+  const lines = ["from simcore import api", ""];
+  const cli = [];
+  for (const [name, task, config] of plan.calls) {
+    const diff = changed(config, taskDefaults[task] || {});
+    lines.push(`${name} = api.run(${JSON.stringify(task)}, ${pyLiteral(diff)})`);
+    const flags = Object.entries(diff).map(([k, v]) => `--${k.replace(/_/g, "-")} ${shellWord(Array.isArray(v) ? v.join(",") : String(v))}`);
+    cli.push(["python -m simcore", task, ...flags, "--json"].join(" "));
+  }
+  lines.push(`data = ${plan.data}  # the numbers the figure shows`);
+  return { python: `${lines.join("\n")}\n`, cli: `${cli.join("\n")}\n` };
+}
+
+/** Every chart's plotted rows as CSV: chart, series, x, y, value. */
+export function csvOf(node) {
+  const cellText = (v) => (v === null || v === undefined ? "" : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+  const rows = [["chart", "series", "x", "y", "value"]];
+  for (const svg of node.querySelectorAll("svg.sim-chart")) {
+    const title = svg.querySelector(".sim-chart-title");
+    for (const row of svg.plotted || []) rows.push([title ? title.textContent : "", ...row]);
+  }
+  return `${rows.map((r) => r.map(cellText).join(",")).join("\n")}\n`;
+}
+
+function reproduce(root, options) {
+  const id = root.id || root.dataset.sim;
+  const taskDefaults = JSON.parse(root.dataset.taskDefaults || "{}");
+  const builtData = root.querySelector("template.sim-data");
+  let current = builtData ? { data: JSON.parse(builtData.content.textContent), config: JSON.parse(root.dataset.config) } : null;
+  const code = h("code", { class: "language-python" });
+  const cli = h("code", { class: "language-bash" });
+  const copy = h("button", { type: "button", class: "md-button", "data-action": "copy-python", text: "Copy as Python" });
+  const copied = h("span", { class: "sim-status", role: "status", "aria-live": "polite" });
+  const csv = h("button", { type: "button", class: "md-button", "data-action": "download-csv", text: "Download data (CSV)" });
+  const json = h("button", { type: "button", class: "md-button", "data-action": "download-json", text: "Download data (JSON)" });
+  const note = h("p", { class: "sim-note" });
+  const box = h("details", { class: "sim-python" }, h("summary", { text: "Reproduce in Python" }), note,
+    h("pre", {}, code), h("p", { class: "sim-note", text: "Or on the command line (each prints one JSON object):" }), h("pre", {}, cli),
+    h("div", { class: "sim-actions" }, copy, copied));
+  const tools = h("div", { class: "sim-tools" }, box, h("div", { class: "sim-actions" }, csv, json));
+  root.append(tools);
+
+  function update(data, config) {
+    current = { data, config };
+    const text = pythonOf(options.calls(config), taskDefaults);
+    code.textContent = text.python;
+    cli.textContent = text.cli;
+    note.textContent = "simcore.api calls that give the numbers of the figure above, bit for bit (pip install the project, see the README):";
+    for (const b of [copy, csv, json]) b.disabled = false;
+  }
+
+  function save(name, type, text) {
+    const url = URL.createObjectURL(new Blob([text], { type }));
+    const a = h("a", { href: url, download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(code.textContent);
+      copied.textContent = "Copied.";
+    } catch {
+      copied.textContent = "Select the code above and copy it (this browser did not allow the page to).";
+    }
+  });
+  // the charts shown, if drawn here (each keeps its rows); the build's figure, drawn again
+  const drawn = () => [...root.querySelectorAll(".sim-output svg.sim-chart")].some((svg) => svg.plotted);
+  csv.addEventListener("click", () => save(`${id}.csv`, "text/csv",
+    csvOf(drawn() ? root.querySelector(".sim-output") : options.view(current.data, current.config))));
+  json.addEventListener("click", () => save(`${id}.json`, "application/json",
+    `${JSON.stringify({ config: current.config, calls: options.calls(current.config).calls, data: current.data }, null, 1)}\n`));
+  if (current) update(current.data, current.config);
+  else for (const b of [copy, csv, json]) b.disabled = true;
+  return { update };
 }

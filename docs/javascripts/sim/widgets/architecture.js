@@ -1,10 +1,13 @@
 // The architecture diagram: plain and residual nets of one configuration side by side, one box
-// per weight layer, shortcuts as dashed arcs. It redraws as the controls change, without
-// Python: the layer list is rebuilt from the rules scripts/widgets/architecture.py read off
-// simcore.nets at build time (root's data-rules), and the drawing mirrors that module's draw().
+// per weight layer, shortcuts as dashed arcs. view() draws the plans of simcore.nets.plan,
+// which scripts/widgets/architecture.py computes at build time (scripts/render.py draws the
+// page's static figure with view()). It redraws as the controls change, without Python: plan()
+// puts each plan together from the rules that module looked up in simcore for every setting of
+// the controls (root's data-rules): the blocks a depth makes, the widths through a block and
+// the ops of the stem, block and head.
 // Shared contract and controls: ../widget.js (Run simply redraws; data-state done after).
 
-import { frame, h, setCell } from "../widget.js";
+import { cell, frame, h, output, show, table } from "../widget.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const CONTROLS = [["depth", "Depth"], ["width", "Width"], ["layout", "Block layout"], ["bottleneck", "Bottleneck"]];
@@ -18,7 +21,7 @@ const BOX_MAX = 40;
 const BOX_MIN = 6;
 const ARC_GAP = 22;
 
-/** A coordinate rounded to 1/100 (as scripts/widgets/architecture.py's num()). */
+/** A coordinate rounded to 1/100. */
 const num = (v) => String(Math.floor(v * 100 + 0.5) / 100);
 
 function el(name, attrs = {}, ...children) {
@@ -35,28 +38,26 @@ function depthError(message) {
 }
 
 /**
- * The layer list of the plain or residual network of config cfg, from the rules: {kind,
- * layers: [{role, block, index, in, out, ops}], blocks: [{first, last, in, out, shortcut,
- * after}]}. Throws simcore's own message (field "depth") when the depth cannot be built.
+ * The plan of the plain or residual network of config cfg, as simcore.nets.plan gives it
+ * ({layers: [{role, block, index, in, out, ops}], blocks: [{first, last, shortcut, after}]}),
+ * put together from the rules: the stem, the block as many times as the depth makes, the head.
+ * Throws simcore's own message (field "depth") when the depth cannot be built.
  */
 export function plan(cfg, rules, kind) {
   const type = cfg.bottleneck ? "bottleneck" : "basic";
-  const k = rules.layers_per_block[type];
-  if (cfg.depth < 2 + k || (cfg.depth - 2) % k) throw depthError(rules.depth_message[type].replace("{depth}", String(cfg.depth)));
-  const w = cfg.width;
-  const mid = Math.max(rules.bottleneck.min, Math.floor(w / rules.bottleneck.divisor));
-  const widths = cfg.bottleneck ? [w, mid, mid, w] : [w, w, w];
-  const u = rules.units[cfg.layout];
-  const layers = [{ role: "stem", block: null, index: null, in: rules.d_in, out: w, ops: u.stem }];
+  const count = rules.depths[type][cfg.depth];
+  if (typeof count === "string") throw depthError(count);
+  const widths = rules.widths[type][cfg.width];
+  const u = rules.units[cfg.layout][type][kind];
+  const layers = [{ role: "stem", block: null, index: null, in: rules.d_in, out: widths[0], ops: u.stem }];
   const blocks = [];
-  for (let b = 0; b < (cfg.depth - 2) / k; b++) {
+  for (let b = 0; b < count; b++) {
     const first = layers.length;
-    for (let j = 0; j < k; j++) layers.push({ role: "block", block: b, index: j, in: widths[j], out: widths[j + 1], ops: u[type][j] });
-    blocks.push({ first, last: layers.length - 1, in: widths[0], out: widths[k],
-      shortcut: kind === "residual" ? (widths[0] === widths[k] ? "identity" : "projection") : null, after: u.after });
+    u.block.forEach((ops, j) => layers.push({ role: "block", block: b, index: j, in: widths[j], out: widths[j + 1], ops }));
+    blocks.push({ first, last: layers.length - 1, shortcut: u.shortcut, after: u.after });
   }
-  layers.push({ role: "head", block: null, index: null, in: w, out: rules.n_classes, ops: u.head });
-  return { kind, layers, blocks };
+  layers.push({ role: "head", block: null, index: null, in: widths[widths.length - 1], out: rules.n_classes, ops: u.head });
+  return { layers, blocks };
 }
 
 function layerText(layer, p, k, i) {
@@ -75,7 +76,8 @@ function layerText(layer, p, k, i) {
   return `${where}: ${ops}`;
 }
 
-/** The diagram (mirrors architecture.py's draw()). */
+/** The diagram: one row per kind, one box per weight layer (height ∝ output width), the
+ * residual row's shortcuts as dashed arcs ending in the addition; k layers per block. */
 export function draw(plans, cfg, k) {
   const n = plans.plain.layers.length;
   const nb = plans.plain.blocks.length;
@@ -130,10 +132,27 @@ export function draw(plans, cfg, k) {
   return svg;
 }
 
+function readout(plans) {
+  const rows = KINDS.map((kind) => {
+    const p = plans[kind];
+    const values = { weight_layers: p.layers.length, blocks: p.blocks.length,
+      identity: p.blocks.filter((b) => b.shortcut === "identity").length,
+      projection: p.blocks.filter((b) => b.shortcut === "projection").length };
+    return h("tr", { "data-kind": kind }, h("th", { scope: "row", text: kind }),
+      ...Object.entries(values).map(([key, v]) => cell(key, v, String(v))));
+  });
+  return table(["network", "weight layers", "blocks", "identity shortcuts", "projection shortcuts"], rows);
+}
+
+/** The diagram and readout of data.plans ({plain, residual}, as simcore.nets.plan gives them). */
+export function view(data, cfg) {
+  const { plans } = data;
+  const first = plans.plain.blocks[0];
+  return output([draw(plans, cfg, first.last - first.first + 1)], readout(plans));
+}
+
 export function mount(root) {
   const rules = JSON.parse(root.dataset.rules);
-  const figure = root.querySelector(".sim-figure");
-  const readout = root.querySelector(".sim-readout");
 
   const ui = frame(root, CONTROLS, {
     label: "Network configuration",
@@ -142,16 +161,7 @@ export function mount(root) {
     async run(config, ui) {
       ui.setState("running", "Drawing…");
       const plans = Object.fromEntries(KINDS.map((kind) => [kind, plan(config, rules, kind)]));
-      const k = rules.layers_per_block[config.bottleneck ? "bottleneck" : "basic"];
-      figure.replaceChildren(h("div", { class: "sim-panel" }, draw(plans, config, k)));
-      for (const kind of KINDS) {
-        const p = plans[kind];
-        const values = { weight_layers: p.layers.length, blocks: p.blocks.length,
-          identity: p.blocks.filter((b) => b.shortcut === "identity").length,
-          projection: p.blocks.filter((b) => b.shortcut === "projection").length };
-        const row = readout.querySelector(`tr[data-kind="${kind}"]`);
-        for (const [key, v] of Object.entries(values)) setCell(row.querySelector(`[data-key="${key}"]`), v, String(v));
-      }
+      show(root, view({ plans }, config));
       ui.progress(1, 1);
       return `Drawn: ${plans.plain.layers.length} weight layers, ${plans.plain.blocks.length} blocks.`;
     },

@@ -1,15 +1,23 @@
 // The block explorer: one block of simcore.blocks, its diagram drawn from the structure
 // simcore reports, and two measurements made live by simcore.api.blocks_demo in the worker:
 // a zero branch gives the identity (pre-activation), and the branch computes F(x) = H(x) − x.
-// Mirrors scripts/widgets/block_explorer.py (the build-time figure).
+// view() also draws the page's static figure at build time (scripts/render.py, from the same
+// call made natively by scripts/widgets/block_explorer.py).
 // Shared contract and controls: ../widget.js.
 
 import { lineChart } from "../charts.js";
-import { frame, h, setCell } from "../widget.js";
+import { cell, frame, h, output, table } from "../widget.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const CONTROLS = [["block_kind", "Block"], ["layout", "Layout"], ["block_width", "Width"],
   ["norm", "Batch norm"], ["activation", "Activation"], ["seed", "Seed"]];
+const PRIMARY = ["block_kind", "layout", "norm"];
+
+/** The simcore.api call a run makes, for Copy as Python. */
+export function calls(config) {
+  return { calls: [["blocks_demo", "blocks_demo", config]], data: "blocks_demo" };
+}
+
 const W = 320;
 const H = 220;
 const CX = 120;
@@ -29,7 +37,7 @@ function el(name, attrs = {}, ...children) {
   return node;
 }
 
-/** One unit per dense layer: BN/activation after it (post) or before it (pre), as block_explorer.py. */
+/** One unit per dense layer: BN/activation after it (post) or before it (pre). */
 export function units(ops) {
   const out = [];
   const post = ops.length > 0 && ops[0].op === "dense";
@@ -61,7 +69,8 @@ function text(attrs, content) {
   return el("text", attrs, content);
 }
 
-/** The block drawn from its structure (mirrors block_explorer.py's diagram()). */
+/** The block drawn from its structure: x on top, the branch's layers down the middle, the
+ * shortcut (dashed) on the right, the combination, any final activation, y. */
 export function diagram(cfg, st) {
   const shortcut = st.shortcut.type;
   const cls = cfg.block_kind === "plain" ? "sim-plain" : "sim-residual";
@@ -106,7 +115,7 @@ export function diagram(cfg, st) {
       text({ x: CX, y: COMBINE_Y + 4, class: "sim-block-op", "text-anchor": "middle" }, "+"),
     );
     if (st.alpha !== 1) {
-      svg.append(text({ x: CX - 12, y: COMBINE_Y - 10, class: "sim-block-note", "text-anchor": "end" }, `α = ${pyFloat(st.alpha)}`));
+      svg.append(text({ x: CX - 12, y: COMBINE_Y - 10, class: "sim-block-note", "text-anchor": "end" }, `α = ${st.alpha}`));
     }
   } else if (st.combine === "gate" || st.combine === "concat") {
     svg.append(
@@ -124,9 +133,6 @@ export function diagram(cfg, st) {
   svg.append(text({ x: CX, y: OUT_Y, class: "sim-block-io", "text-anchor": "middle" }, `y · ${st.d_out} features`));
   return svg;
 }
-
-/** A float as Python's str() writes it (1.0, not 1). */
-const pyFloat = (v) => (Number.isInteger(v) ? v.toFixed(1) : String(v));
 
 /** Points with a gap after each, so the shared line chart draws markers only. */
 function scatter(xs, ys) {
@@ -157,30 +163,33 @@ function panels(cfg, res) {
 
 const fmtSmall = (v) => (v === 0 ? "0 (exactly)" : v.toExponential(2));
 
-export function mount(root) {
-  const figure = root.querySelector(".sim-figure");
-  const readout = root.querySelector(".sim-readout");
+function readout(res) {
+  const z = res.zero_branch;
+  const dec = res.decomposition;
+  const st = res.structure;
+  const rows = [
+    ["zero_branch", "zero branch", z.compare, "max_abs_diff", z.max_abs_diff, fmtSmall(z.max_abs_diff)],
+    ["decomposition", "residual", dec.compare, "max_abs_error", dec.max_abs_error, fmtSmall(dec.max_abs_error)],
+    ["structure", "block", `parameters (width ${st.d_in} → ${st.d_out})`, "params", st.params, String(st.params)],
+  ].map(([kind, name, what, key, value, text]) => h("tr", { "data-kind": kind }, h("th", { scope: "row", text: name }),
+    h("td", { "data-key": "compare", text: what }), cell(key, value, text)));
+  return table(["measured", "quantity", "value"], rows);
+}
 
+/** The block's diagram, both scatter plots and the readout of a blocks_demo result. */
+export function view(res, cfg) {
+  return output(panels(cfg, res), readout(res));
+}
+
+export function mount(root) {
   const ui = frame(root, CONTROLS, {
     label: "Block settings",
+    primary: PRIMARY, view, calls,
     staticMessage: "The block was measured when the site was built. Pick a block and press Run to measure it in your browser.",
     async run(config, ui) {
       const res = await ui.task("blocks_demo", config);
       if (ui.stopped) return "";
-      figure.replaceChildren(...panels(config, res).map((svg) => h("div", { class: "sim-panel" }, svg)));
-      const z = res.zero_branch;
-      const dec = res.decomposition;
-      const st = res.structure;
-      const rows = {
-        zero_branch: [z.compare, "max_abs_diff", z.max_abs_diff, fmtSmall(z.max_abs_diff)],
-        decomposition: [dec.compare, "max_abs_error", dec.max_abs_error, fmtSmall(dec.max_abs_error)],
-        structure: [`parameters (width ${st.d_in} → ${st.d_out})`, "params", st.params, String(st.params)],
-      };
-      for (const [kind, [what, key, value, shown]] of Object.entries(rows)) {
-        const row = readout.querySelector(`tr[data-kind="${kind}"]`);
-        row.querySelector('[data-key="compare"]').textContent = what;
-        setCell(row.querySelector(`[data-key="${key}"]`), value, shown);
-      }
+      ui.draw(res, config);
       ui.progress(1, 1);
       return `Measured: ${title(config)}.`;
     },

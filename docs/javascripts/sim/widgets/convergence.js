@@ -8,7 +8,7 @@
 // (scripts/widgets/convergence.py). data-depths-done on the root counts the depths drawn.
 
 import { lineChart, niceTicks } from "../charts.js";
-import { cell, frame, h, output, show, table } from "../widget.js";
+import { cell, frame, h, output, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -16,6 +16,14 @@ const CONTROLS = [
   ["layout", "Block layout"], ["norm", "Batch norm"], ["lr", "Learning rate"],
   ["epochs", "Epochs (budget)"], ["convergence_target_acc", "Target accuracy"], ["seed", "Seed"],
 ];
+
+const PRIMARY = ["depths", "norm", "lr"];
+
+/** The simcore.api calls a run makes (one per depth), for Copy as Python. */
+export function calls(config) {
+  return { calls: config.depths.map((d) => [`depth_${d}`, "convergence", { ...config, depths: [d] }]),
+    data: `{"results": [${config.depths.map((d) => `depth_${d}`).join(", ")}]}` };
+}
 
 /** Top of the y axis: room for the "not reached" band, and no tick above the budget. */
 function yTop(epochs) {
@@ -89,6 +97,7 @@ export function mount(root) {
 
   const ui = frame(root, CONTROLS, {
     label: "Convergence settings",
+    primary: PRIMARY, view, calls,
     stoppedMessage: () => `Stopped after ${results.length} ${results.length === 1 ? "depth" : "depths"}.`,
     async run(config, ui) {
       await ui.begin();  // "running" from the first call on, not after it
@@ -100,7 +109,7 @@ export function mount(root) {
         const result = await ui.task("convergence", { ...config, depths: [d] });
         if (ui.stopped) return "";
         results.push(result);
-        show(root, view({ results }, config));
+        ui.draw({ results: [...results] }, config);
         root.dataset.depthsDone = String(results.length);
         ui.progress(i + 1, config.depths.length);
         if (i + 1 < config.depths.length) ui.status.textContent = `Depth ${d} done (${i + 1} of ${config.depths.length})…`;

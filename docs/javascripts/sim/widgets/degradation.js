@@ -9,7 +9,7 @@
 // depths drawn.
 
 import { lineChart } from "../charts.js";
-import { cell, frame, h, output, show, table } from "../widget.js";
+import { cell, frame, h, output, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -17,6 +17,14 @@ const CONTROLS = [
   ["layout", "Block layout"], ["norm", "Batch norm"], ["lr", "Learning rate"],
   ["epochs", "Epochs"], ["seed", "Seed"],
 ];
+
+const PRIMARY = ["depths", "norm", "epochs"];
+
+/** The simcore.api calls a run makes (one per depth), for Copy as Python. */
+export function calls(config) {
+  return { calls: config.depths.map((d) => [`depth_${d}`, "degradation", { ...config, depths: [d] }]),
+    data: `{"results": [${config.depths.map((d) => `depth_${d}`).join(", ")}]}` };
+}
 
 const yMax = (results) => {
   const worst = Math.max(0, ...results.flatMap((r) => KINDS.map((k) => 100 * r[`${k}_train_error`][0])));
@@ -95,6 +103,7 @@ export function mount(root) {
   let planned = 0;
   const ui = frame(root, CONTROLS, {
     label: "Degradation settings",
+    primary: PRIMARY, view, calls,
     staticMessage: "The figure shows the quick preset, computed when the site was built. Press Run to compute it in your browser.",
     stoppedMessage: () => `Stopped after ${results.length} of ${planned} depths.`,
     async run(config, ui) {
@@ -110,7 +119,7 @@ export function mount(root) {
         if (ui.stopped) return "";
         results.push(result);
         timings.push({ depth: d, seconds: result.elapsed });
-        show(root, view({ results }, config));
+        ui.draw({ results: [...results] }, config);
         root.dataset.depthsDone = String(results.length);
         ui.progress(i + 1, config.depths.length);
         const pending = config.depths.slice(i + 1);

@@ -19,6 +19,13 @@ const CONTROLS = [
   ["init", "Initialisation"], ["lr", "Learning rate"], ["epochs", "Epochs (last frame)"],
   ["seed", "Seed"],
 ];
+const PRIMARY = ["depth", "layout", "norm", "epochs"];
+
+/** The simcore.api call a run makes (one gradflow call, its frames), for Copy as Python. */
+export function calls(config) {
+  return { calls: [["gradflow", "gradflow", { ...config, frames: true }]], data: '{"frames": gradflow["frames"]}' };
+}
+
 const SPEEDS = [["0.5", "0.5×"], ["1", "1×"], ["2", "2×"], ["4", "4×"]];
 const FRAME_MS = 900;
 
@@ -155,6 +162,7 @@ export function mount(root) {
 
   const ui = frame(root, CONTROLS, {
     label: "Gradient-flow settings",
+    primary: PRIMARY, view, calls,
     staticMessage: "The frames were computed when the site was built: step through them below, or press Run to compute them in your browser.",
     async run(config, ui) {
       stopPlaying();
@@ -163,6 +171,7 @@ export function mount(root) {
       if (ui.stopped) return "";
       frames = result.frames;
       ui.progress(1, 1);
+      ui.draw({ frames }, config);  // the last frame, and the data Copy as Python and Download give
       show(frames.length - 1);
       const epochs = frames.map((f) => f.epoch);
       return `Done: ${epochs.length} frames, epochs ${epochs.join(", ")}.${epochs.length > 1 ? " Press Play to animate." : ""}`;

@@ -7,7 +7,7 @@
 // call made natively (scripts/widgets/identity.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { cell, frame, h, output, show, table } from "../widget.js";
+import { cell, frame, h, output, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -17,6 +17,13 @@ const CONTROLS = [
   ["identity_steps", "Step budget"], ["identity_tol", "Tolerance (MSE)"],
   ["identity_points", "Points"], ["seed", "Seed"],
 ];
+const PRIMARY = ["identity_blocks", "layout", "zero_init"];
+
+/** The simcore.api call a run makes, for Copy as Python. */
+export function calls(config) {
+  return { calls: [["identity", "identity", config]], data: "identity" };
+}
+
 
 export const fmtExp = (v) => (v === null ? "—" : v.toExponential(2));
 export const fmtSteps = (r) => (r.steps_to_tol !== null ? String(r.steps_to_tol) : r.status);
@@ -82,12 +89,13 @@ export function view(res) {
 export function mount(root) {
   const ui = frame(root, CONTROLS, {
     label: "Learn-the-identity settings",
+    primary: PRIMARY, view, calls,
     async run(config, ui) {
       ui.progress(0, 1);
       const res = await ui.task("identity", config);
       if (ui.stopped) return "Stopped.";
       ui.progress(1, 1);
-      show(root, view(res));
+      ui.draw(res, config);
       const li = res.learn_identity;
       return `Done: plain ${fmtSteps(li.plain)}, residual ${fmtSteps(li.residual)} (steps to MSE < ${config.identity_tol}).`;
     },

@@ -8,7 +8,7 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { cell, frame, h, output, show, table } from "../widget.js";
+import { cell, frame, h, output, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const INITS = [["xavier_normal", "Xavier", "sim-xavier"], ["he_normal", "He", "sim-he"]];
@@ -18,6 +18,13 @@ const CONTROLS = [
   ["epochs", "Epochs"], ["batch_size", "Batch size"],
   ["identity_min_drop", "Start threshold (loss drop)"], ["seed", "Seed"],
 ];
+const PRIMARY = ["depth", "layout", "lr"];
+
+/** The simcore.api call a run makes, for Copy as Python. */
+export function calls(config) {
+  return { calls: [["identity", "identity", config]], data: "identity" };
+}
+
 const NAME = { plain: "Plain", residual: "Residual" };
 
 export const fmtExp = (v) => (v === null ? "—" : v.toExponential(2));
@@ -91,12 +98,13 @@ export function view(res) {
 export function mount(root) {
   const ui = frame(root, CONTROLS, {
     label: "Initialisation settings",
+    primary: PRIMARY, view, calls,
     async run(config, ui) {
       ui.progress(0, 1);
       const res = await ui.task("identity", config);
       if (ui.stopped) return "Stopped.";
       ui.progress(1, 1);
-      show(root, view(res));
+      ui.draw(res, config);
       const started = KINDS.flatMap((k) => INITS.filter(([init]) => res.init[k][init].started).map(([, name]) => `${k} ${name}`));
       return `Done: four nets of depth ${config.depth}; training started for ${started.length ? started.join(", ") : "none"}.`;
     },

@@ -7,7 +7,7 @@
 // (scripts/render.py), iso-lines included: the build hands it the same grid.
 
 import { heatmap, lineChart, logDomain } from "../charts.js";
-import { cell, frame, h, output, show } from "../widget.js";
+import { cell, frame, h, output } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -16,6 +16,13 @@ const CONTROLS = [
   ["landscape_span", "Span ±"], ["landscape_points_1d", "Points, 1-D (odd)"],
   ["landscape_points_2d", "Points, 2-D (odd)"], ["seed", "Seed"],
 ];
+const PRIMARY = ["depth", "norm", "landscape_span"];
+
+/** The simcore.api call a run makes, for Copy as Python. */
+export function calls(config) {
+  return { calls: [["landscape", "landscape", config]], data: "landscape" };
+}
+
 
 /** A number with 4 significant digits (exponent form when very large or small). */
 export function fmtNum(v) {
@@ -145,12 +152,13 @@ export function view(res) {
 export function mount(root) {
   const ui = frame(root, CONTROLS, {
     label: "Loss landscape settings",
+    primary: PRIMARY, view, calls,
     async run(config, ui) {
       ui.progress(0, 1);
       const res = await ui.task("landscape", config);
       if (ui.stopped) return "Stopped.";
       ui.progress(1, 1);
-      show(root, view(res));
+      ui.draw(res, config);
       return `Done: ${res.alphas_1d.length} points along δ, ${res.alphas_2d.length}×${res.alphas_2d.length} on the plane, per network.`;
     },
   });

@@ -6,7 +6,7 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart } from "../charts.js";
-import { cell, frame, h, output, show, table } from "../widget.js";
+import { cell, frame, h, output, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -15,6 +15,13 @@ const CONTROLS = [
   ["lesion_max_k", "Most blocks deleted (0: all)"], ["lesion_draws", "Random draws per k"],
   ["seed", "Seed"],
 ];
+
+const PRIMARY = ["depth", "layout", "norm"];
+
+/** The simcore.api call a run makes, for Copy as Python. */
+export function calls(config) {
+  return { calls: [["lesion", "lesion", config]], data: "lesion" };
+}
 
 const fmtAcc = (v) => (v === null ? "—" : `${(100 * v).toFixed(1)} %`);
 const fmtDrop = (v) => (v === null ? "—" : `${(100 * v).toFixed(1)} pts`);
@@ -73,12 +80,13 @@ export function view(res) {
 export function mount(root) {
   const ui = frame(root, CONTROLS, {
     label: "Lesion study settings",
+    primary: PRIMARY, view, calls,
     async run(config, ui) {
       ui.progress(0, 1);
       const res = await ui.task("lesion", config);
       if (ui.stopped) return "Stopped.";
       ui.progress(1, 1);
-      show(root, view(res));
+      ui.draw(res, config);
       return `Done: ${res.n_blocks} blocks per network, ${res.ks.length} values of k.`;
     },
   });

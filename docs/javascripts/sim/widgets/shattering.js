@@ -10,7 +10,7 @@
 // results to switch between.
 
 import { lineChart } from "../charts.js";
-import { cell, frame, h, output, panel, show } from "../widget.js";
+import { cell, frame, h, output, panel } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const NORMS = [["bn", "with batch norm"], ["no_bn", "without batch norm"]];
@@ -21,6 +21,13 @@ const CONTROLS = [
   ["shatter_offset", "Line offset"], ["shatter_max_lag", "Largest lag"],
   ["shatter_runs", "Runs (seeds) averaged"], ["seed", "Seed"],
 ];
+const PRIMARY = ["depths", "layout", "epochs"];
+
+/** The simcore.api call a run makes, for Copy as Python. */
+export function calls(config) {
+  return { calls: [["shattering", "shattering", config]], data: "shattering" };
+}
+
 
 export const fmtRho = (v) => (v === null ? "—" : v.toFixed(3));
 
@@ -126,6 +133,7 @@ export function mount(root) {
 
   const ui = frame(root, CONTROLS, {
     label: "Shattered gradients settings",
+    primary: PRIMARY, view, calls,
     async run(config, ui) {
       ui.progress(0, 1);
       const res = await ui.task("shattering", config);
@@ -135,7 +143,7 @@ export function mount(root) {
       const keep = result ? res.depths.indexOf(result.depths[Number(select("depth").value)]) : -1;
       const choice = { i: keep >= 0 ? keep : res.depths.length - 1, norm: result ? select("norm").value : "bn" };
       result = res;
-      show(root, view(res, config, choice));
+      ui.draw(res, config, view(res, config, choice));
       const n = res.depths.length;
       return `Done: ${4 * n * config.shatter_runs} networks (${n} depths, 2 kinds, with and without BN, ${config.shatter_runs} runs).`;
     },

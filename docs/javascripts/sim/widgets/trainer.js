@@ -5,7 +5,7 @@
 
 import * as bridge from "../bridge.js";
 import { boundaryChart, lineChart, updateBoundary } from "../charts.js";
-import { cell, frame, h, output, panel, show, table } from "../widget.js";
+import { cell, frame, h, output, panel, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -14,6 +14,14 @@ const CONTROLS = [
   ["optimizer", "Optimiser"], ["lr", "Learning rate"], ["batch_size", "Batch size"],
   ["epochs", "Epochs"], ["seed", "Seed"],
 ];
+
+const PRIMARY = ["dataset", "depth", "norm", "lr"];
+
+/** The simcore.api calls a run makes (two streams of "train"), for Copy as Python. */
+export function calls(config) {
+  return { calls: KINDS.map((k) => [k, "train", { ...config, kind: k }]),
+    data: '{"plain": plain["history"], "residual": residual["history"]}' };
+}
 
 const fmtLoss = (v) => (v === null ? "—" : v.toFixed(4));
 const fmtAcc = (v) => (v === null ? "—" : `${(100 * v).toFixed(1)} %`);
@@ -101,6 +109,7 @@ export function mount(root) {
 
   const ui = frame(root, CONTROLS, {
     label: "Training settings",
+    primary: PRIMARY, view, calls,
     actions: ["pause"],
     stoppedMessage: () => {
       const n = histories ? Math.min(histories.plain.length, histories.residual.length) - 1 : -1;
@@ -124,7 +133,7 @@ export function mount(root) {
       const outcomes = await Promise.all(ui.handles.map((x) => x.done));
       if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
       if (histories.plain.length || histories.residual.length) {  // the last records: the whole figure
-        show(root, view(histories, config));
+        ui.draw(histories, config);
         root.dataset.records = String(histories.plain.length + histories.residual.length);
       }
       if (outcomes.some((o) => o !== "done")) ui.stopped = true;

@@ -1,13 +1,21 @@
 // The variants calculator: exact parameters and MACs of a real architecture, its layer table,
 // and a second network compared, from two simcore.api.variants calls in the worker.
-// Mirrors scripts/widgets/variants.py (the build-time figure) element for element.
+// view() also draws the page's static figure at build time (scripts/render.py, from the same
+// two calls made natively by scripts/widgets/variants.py).
 // Shared contract and controls: ../widget.js.
 
 import { lineChart } from "../charts.js";
-import { frame, h, setCell } from "../widget.js";
+import { cell, frame, h, output } from "../widget.js";
 
 const CONTROLS = [["name", "Network"], ["resolution", "Input side (pixels)"], ["compare", "Compared with"]];
 const OPEN_ROWS = 8;
+
+/** The two simcore.api calls a run makes, for Copy as Python. */
+export function calls(config) {
+  return { calls: [["model", "variants", { name: config.name, resolution: config.resolution }],
+    ["compare", "variants", { name: config.compare, resolution: config.resolution }]],
+  data: '{"model": model, "compare": compare}' };
+}
 
 const fmtInt = (v) => v.toLocaleString("en-US");
 
@@ -41,13 +49,7 @@ function panels(a, b) {
   });
 }
 
-function cell(key, value, text) {
-  const td = h("td", { "data-key": key });
-  setCell(td, value, text);
-  return td;
-}
-
-function totalsRows(a, b) {
+function totalsTable(a, b) {
   const rows = [["model", a], ["compare", b]].map(([kind, r]) => h("tr", { "data-kind": kind },
     h("th", { scope: "row", "data-key": "name", text: r.name }),
     cell("resolution", r.resolution, `${r.resolution}×${r.resolution}`),
@@ -58,7 +60,8 @@ function totalsRows(a, b) {
   rows.push(h("tr", { "data-kind": "ratio" },
     h("th", { scope: "row", text: "ratio" }), h("td"),
     cell("params", p, `${p.toFixed(3)}×`), cell("macs", m, `${m.toFixed(3)}×`)));
-  return rows;
+  const head = h("thead", {}, h("tr", {}, ...["network", "input", "parameters", "MACs"].map((t) => h("th", { text: t }))));
+  return h("table", { class: "sim-readout sim-variants-totals" }, head, h("tbody", {}, ...rows));
 }
 
 function stages(rows) {
@@ -70,6 +73,7 @@ function stages(rows) {
   return out;
 }
 
+/** One collapsible section per stage: its rows with exact params and MACs. */
 function layerTables(result) {
   const parts = [h("p", { class: "sim-variants-caption" }, "Layer by layer: ",
     h("strong", { text: result.name }), ` at ${result.resolution}×${result.resolution}`)];
@@ -79,11 +83,7 @@ function layerTables(result) {
     const blocks = new Set(rows.filter((r) => r.block !== null).map((r) => r.block)).size;
     const params = rows.reduce((s, r) => s + r.params, 0);
     const macs = rows.reduce((s, r) => s + r.macs, 0);
-    const span = (key, v) => {
-      const node = h("span", { "data-key": key });
-      setCell(node, v, fmtInt(v));
-      return node;
-    };
+    const span = (key, v) => cell(key, v, fmtInt(v), "span");
     const body = rows.map((r) => h("tr", { "data-stage": stage },
       h("td", { "data-key": "block", text: r.block === null ? "" : String(r.block) }),
       h("td", { "data-key": "layer", text: r.layer }),
@@ -96,16 +96,20 @@ function layerTables(result) {
         span("params", params), " parameters · ", span("macs", macs), " MACs"),
       h("table", { class: "sim-readout sim-variants-layers-table" }, head(), h("tbody", {}, ...body))));
   }
-  return parts;
+  return h("div", { class: "sim-variants-layers" }, ...parts);
+}
+
+/** The cumulative charts, the totals and the layer table of data.model compared with
+ * data.compare (two api.variants results). */
+export function view(data) {
+  const { model: a, compare: b } = data;
+  return output(panels(a, b), totalsTable(a, b), layerTables(a));
 }
 
 export function mount(root) {
-  const figure = root.querySelector(".sim-figure");
-  const totals = root.querySelector(".sim-variants-totals tbody");
-  const layers = root.querySelector(".sim-variants-layers");
-
   const ui = frame(root, CONTROLS, {
     label: "Network settings",
+    view, calls,
     staticMessage: "These counts were computed when the site was built. Pick networks and press Run to count them in your browser.",
     async run(config, ui) {
       const a = await ui.task("variants", { name: config.name, resolution: config.resolution });
@@ -114,9 +118,7 @@ export function mount(root) {
       const b = await ui.task("variants", { name: config.compare, resolution: config.resolution });
       if (ui.stopped) return "";
       ui.progress(2, 2);
-      figure.replaceChildren(...panels(a, b).map((svg) => h("div", { class: "sim-panel" }, svg)));
-      totals.replaceChildren(...totalsRows(a, b));
-      layers.replaceChildren(...layerTables(a));
+      ui.draw({ model: a, compare: b }, config);
       return `Counted ${a.name} and ${b.name} at ${a.resolution}×${a.resolution}.`;
     },
   });
