@@ -129,7 +129,7 @@ def main() -> None:
     ap.add_argument("--time", action="store_true", help="time computing the data and drawing (uncached)")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    jobs = [w.job() for w in widgets.modules().values()]
+    jobs = [widgets.job(m) for m in widgets.modules().values()]
     t1 = time.perf_counter()
     os.environ["XDG_CACHE_HOME"] = str(Path(__import__("tempfile").mkdtemp()))
     marks = render(jobs)
