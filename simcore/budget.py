@@ -24,6 +24,7 @@ import math
 import re
 
 from .messages import FieldError
+from .nets import NetConfig, block_widths
 
 # docs/simcore.md ("Work budget") gives each task's worst case within it, measured natively and
 # in the browser; the default degradation experiment (depths 4-56, 1,000 points, 100 epochs,
@@ -55,11 +56,8 @@ def net_macs(cfg: dict, kind: str, depth: int, d_in: int, classes: int) -> int:
     macs = d_in * w + w * classes
     mid = depth - 2
     if kind in ("plain", "residual"):
-        if cfg.get("bottleneck", False):
-            q = max(1, w // 4)
-            macs += (mid // 3) * (w * q + q * q + q * w)
-        else:
-            macs += (mid // 2) * 2 * w * w
+        ws = block_widths(NetConfig(width=w, bottleneck=bool(cfg.get("bottleneck", False))))
+        macs += (mid // (len(ws) - 1)) * sum(a * b for a, b in zip(ws, ws[1:]))
     elif kind == "highway":
         macs += mid * 2 * w * w                       # the transform and its gate
     else:                                             # dense: blocks of dense layers + transitions

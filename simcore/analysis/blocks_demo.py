@@ -33,6 +33,7 @@ from .. import budget
 from ..blocks import DenseLayer, HighwayBlock, PlainBlock, ResidualBlock, zero_last
 from ..layers import Activation, BatchNorm, Dense
 from ..messages import FieldError
+from ..nets import NetConfig, block_widths
 
 BLOCK_KINDS = ("residual", "bottleneck", "projection", "plain", "highway", "dense")
 POINTS = 256  # values per scatter in the result (the maxima use the whole batch)
@@ -51,7 +52,7 @@ def make_block(cfg: dict, rng: np.random.Generator):
     if kind in ("residual", "plain"):
         widths = [d, d, d]
     elif kind == "bottleneck":
-        widths = [d, max(1, d // 4), max(1, d // 4), d]
+        widths = block_widths(NetConfig(width=d, bottleneck=True))
     elif kind == "projection":
         widths = [d, 2 * d, 2 * d]
     elif kind == "highway":
