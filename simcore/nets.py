@@ -33,14 +33,13 @@ ARITHMETICS = tuple(_arithmetic.ARITHMETICS)  # ("portable", "native")
 
 
 @dataclass
-class NetConfig:
-    """Everything that defines a network (and nothing about training)."""
+class NetFields:
+    """The settings of a network's architecture: the fields :class:`NetConfig` and
+    :class:`simcore.train.TrainConfig` share (declared once, here)."""
 
     kind: str = "residual"
     depth: int = 8
     width: int = 32
-    d_in: int = 2
-    n_classes: int = 2
     layout: str = "post"          # "post" (He 2016a) or "pre" (He 2016b)
     bottleneck: bool = False      # residual/plain: reduce → transform → expand, 3 layers/block
     norm: bool = True             # batch normalisation on/off
@@ -51,9 +50,18 @@ class NetConfig:
     carry_bias: float = -2.0      # highway gate bias at initialisation
     growth: int = 8               # dense: features added per dense layer
     dense_layers: int = 4         # dense: layers per dense block (then a transition)
-    seed: int = 0
     dtype: str = "float64"        # of parameters, BN state and everything computed
     arithmetic: str = "portable"  # "native": NumPy's BLAS @ and exp/tanh, machine-dependent bits
+
+
+@dataclass
+class NetConfig(NetFields):
+    """Everything that defines a network (and nothing about training): its architecture
+    (:class:`NetFields`), the sizes of its input and output, and the seed of its weights."""
+
+    d_in: int = 2
+    n_classes: int = 2
+    seed: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)

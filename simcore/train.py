@@ -27,34 +27,23 @@ import numpy as np
 from . import data as _data
 from .arithmetic import PORTABLE, Arithmetic
 from .losses import LOSSES
-from .nets import NetConfig, Network
+from .nets import NetConfig, NetFields, Network
 from .optim import learning_rate, make_optimizer
 from .portable import norm
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(NetFields):
+    """A training run: the network's architecture (:class:`simcore.nets.NetFields`, first), then
+    the data, the optimisation, the seed (of the data, the weights and the batch order) and what
+    to report. ``dtype: "float32"`` puts parameters, data and all arithmetic in single
+    precision; ``arithmetic: "native"`` uses NumPy's BLAS and exp/tanh (simcore.arithmetic)."""
+
     # data
     dataset: str = "spirals"
     n: int = 1000
     noise: float = 0.05
     test_fraction: float = 0.2
-    # network (see NetConfig)
-    kind: str = "residual"
-    depth: int = 8
-    width: int = 32
-    layout: str = "post"
-    bottleneck: bool = False
-    norm: bool = True
-    activation: str = "relu"
-    init: str = "he_normal"
-    zero_init: bool = False
-    alpha: float = 1.0
-    carry_bias: float = -2.0
-    growth: int = 8
-    dense_layers: int = 4
-    dtype: str = "float64"  # "float32": parameters, data and all arithmetic in single precision
-    arithmetic: str = "portable"  # "native": NumPy's BLAS @ and exp/tanh (see simcore.arithmetic)
     # optimisation
     loss: str = "cross_entropy"
     optimizer: str = "momentum"
@@ -73,9 +62,8 @@ class TrainConfig:
     grid: int = 0
 
     def net_config(self, d_in: int, n_classes: int) -> NetConfig:
-        names = {f.name for f in fields(NetConfig)}
-        kw = {k: v for k, v in asdict(self).items() if k in names}
-        return NetConfig(**{**kw, "d_in": d_in, "n_classes": n_classes})
+        arch = {f.name: getattr(self, f.name) for f in fields(NetFields)}
+        return NetConfig(**arch, d_in=d_in, n_classes=n_classes, seed=self.seed)
 
 
 def evaluate(net: Network, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy") -> tuple[float, float]:

@@ -52,7 +52,7 @@ API = [
     ("train", json.loads('{"kind": "\\u0000residual"}'), "kind", "'\\x00residual'", "one of plain"),
     ("train", json.loads('{"depth": [], "width": {}}'), "depth", "[]", "an integer in [3, 128]"),
     # --- unknown field names
-    ("train", {"colour": "red"}, "colour", "unknown field", "allowed fields are dataset, n"),
+    ("train", {"colour": "red"}, "colour", "unknown field", "allowed fields are kind, depth"),
     ("train", {LONG: 1}, "'xxxx", "(100000 characters): unknown field", "allowed fields are"),
     ("train", {1: 2, "a": 3}, "1", "unknown field", "allowed fields are"),  # mixed key types
     ("train", {"ｄｅｐｔｈ": 8}, "ｄｅｐｔｈ", "unknown field", "allowed fields are"),
