@@ -206,62 +206,91 @@ class Activation(Layer):
         self._cache: tuple = ()
 
     def forward(self, Z: np.ndarray, train: bool = True) -> np.ndarray:
-        n = self.name
-        if n == "relu":
-            # np.where(Z > 0, Z, 0.0) as a bit mask, all ones where Z > 0 and zero elsewhere:
-            # ANDed with the bits of Z it keeps Z or gives +0.0 exactly as np.where does (NaN
-            # and -0.0 included), and backward reuses it, in a third of np.where's time.
-            u = _UINT.get(Z.dtype.itemsize) if Z.dtype.kind == "f" else None
-            if u is None:
-                self._cache = (Z > 0,)
-                return np.where(Z > 0, Z, 0.0)
-            keep = np.negative(Z > 0, dtype=u)  # True -> 0 - 1: all ones; False -> 0
-            self._cache = (keep,)
-            if not Z.flags.c_contiguous:
-                Z = np.ascontiguousarray(Z)
-            return np.bitwise_and(Z.view(u), keep).view(Z.dtype)
-        if n == "leaky_relu":
-            self._cache = (Z > 0,)
-            return np.where(Z > 0, Z, self.slope * Z)
-        if n == "tanh":
-            A = self.arithmetic.tanh(Z)
-            self._cache = (A,)
-            return A
-        if n == "sigmoid":
-            A = self.arithmetic.sigmoid(Z)
-            self._cache = (A,)
-            return A
-        if n == "gelu":
-            t = self.arithmetic.tanh(_SQRT_2_OVER_PI * (Z + 0.044715 * (Z * Z * Z)))
-            self._cache = (Z, t)
-            return 0.5 * Z * (1.0 + t)
-        self._cache = ()
-        return Z
+        A, self._cache = _ACTIVATION[self.name][0](self, Z)
+        return A
 
     def backward(self, dA: np.ndarray) -> np.ndarray:
-        n = self.name
-        if n == "relu":
-            (keep,) = self._cache  # np.where(Z > 0, dA, 0.0)
-            if keep.dtype == bool:
-                return np.where(keep, dA, 0.0)
-            if dA.dtype.itemsize != keep.dtype.itemsize or dA.dtype.kind != "f":
-                return np.where(keep != 0, dA, 0.0)
-            if not dA.flags.c_contiguous:
-                dA = np.ascontiguousarray(dA)
-            return np.bitwise_and(dA.view(keep.dtype), keep).view(dA.dtype)  # dA or +0.0
-        if n == "leaky_relu":
-            return np.where(self._cache[0], dA, self.slope * dA)
-        if n == "tanh":
-            (A,) = self._cache
-            return dA * (1.0 - A * A)
-        if n == "sigmoid":
-            (A,) = self._cache
-            return dA * A * (1.0 - A)
-        if n == "gelu":
-            Z, t = self._cache
-            dt = (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * (Z * Z))
-            return dA * (0.5 * (1.0 + t) + 0.5 * Z * dt)
-        return dA
+        return _ACTIVATION[self.name][1](self, dA, self._cache)
+
+
+# Each activation as a pair, side by side: its forward ``f(layer, Z) -> (A, cache)`` and its
+# derivative ``df(layer, dA, cache) -> dZ`` (the chain rule's dA · f'(Z)).
+
+def _relu(layer: Activation, Z: np.ndarray) -> tuple:
+    # np.where(Z > 0, Z, 0.0) as a bit mask, all ones where Z > 0 and zero elsewhere: ANDed
+    # with the bits of Z it keeps Z or gives +0.0 exactly as np.where does (NaN and -0.0
+    # included), and the derivative reuses it, in a third of np.where's time.
+    u = _UINT.get(Z.dtype.itemsize) if Z.dtype.kind == "f" else None
+    if u is None:
+        return np.where(Z > 0, Z, 0.0), (Z > 0,)
+    keep = np.negative(Z > 0, dtype=u)  # True -> 0 - 1: all ones; False -> 0
+    if not Z.flags.c_contiguous:
+        Z = np.ascontiguousarray(Z)
+    return np.bitwise_and(Z.view(u), keep).view(Z.dtype), (keep,)
+
+
+def _d_relu(layer: Activation, dA: np.ndarray, cache: tuple) -> np.ndarray:
+    (keep,) = cache  # np.where(Z > 0, dA, 0.0)
+    if keep.dtype == bool:
+        return np.where(keep, dA, 0.0)
+    if dA.dtype.itemsize != keep.dtype.itemsize or dA.dtype.kind != "f":
+        return np.where(keep != 0, dA, 0.0)
+    if not dA.flags.c_contiguous:
+        dA = np.ascontiguousarray(dA)
+    return np.bitwise_and(dA.view(keep.dtype), keep).view(dA.dtype)  # dA or +0.0
+
+
+def _leaky_relu(layer: Activation, Z: np.ndarray) -> tuple:
+    return np.where(Z > 0, Z, layer.slope * Z), (Z > 0,)
+
+
+def _d_leaky_relu(layer: Activation, dA: np.ndarray, cache: tuple) -> np.ndarray:
+    return np.where(cache[0], dA, layer.slope * dA)
+
+
+def _tanh(layer: Activation, Z: np.ndarray) -> tuple:
+    A = layer.arithmetic.tanh(Z)
+    return A, (A,)
+
+
+def _d_tanh(layer: Activation, dA: np.ndarray, cache: tuple) -> np.ndarray:
+    (A,) = cache
+    return dA * (1.0 - A * A)
+
+
+def _sigmoid(layer: Activation, Z: np.ndarray) -> tuple:
+    A = layer.arithmetic.sigmoid(Z)
+    return A, (A,)
+
+
+def _d_sigmoid(layer: Activation, dA: np.ndarray, cache: tuple) -> np.ndarray:
+    (A,) = cache
+    return dA * A * (1.0 - A)
+
+
+def _gelu(layer: Activation, Z: np.ndarray) -> tuple:
+    t = layer.arithmetic.tanh(_SQRT_2_OVER_PI * (Z + 0.044715 * (Z * Z * Z)))
+    return 0.5 * Z * (1.0 + t), (Z, t)
+
+
+def _d_gelu(layer: Activation, dA: np.ndarray, cache: tuple) -> np.ndarray:
+    Z, t = cache
+    dt = (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * (Z * Z))
+    return dA * (0.5 * (1.0 + t) + 0.5 * Z * dt)
+
+
+def _identity(layer: Activation, Z: np.ndarray) -> tuple:
+    return Z, ()
+
+
+def _d_identity(layer: Activation, dA: np.ndarray, cache: tuple) -> np.ndarray:
+    return dA
+
+
+_ACTIVATION = {"relu": (_relu, _d_relu), "leaky_relu": (_leaky_relu, _d_leaky_relu),
+               "tanh": (_tanh, _d_tanh), "sigmoid": (_sigmoid, _d_sigmoid),
+               "gelu": (_gelu, _d_gelu), "identity": (_identity, _d_identity)}
+assert tuple(_ACTIVATION) == ACTIVATIONS
 
 
 class BatchNorm(Layer):
