@@ -131,3 +131,18 @@ def open_more(page, root: str) -> None:
     if page.locator(f"{root} details.sim-more").count() and not page.evaluate(
             f"document.querySelector('{root} details.sim-more').open"):
         page.click(f"{root} details.sim-more > summary")
+
+
+# the page each widget kind is tested on (a kind may stand on several pages)
+WIDGET_PAGES = {"trainer": "/trainer/", "lesion": "/lab/lesion/", "gradient-flow": "/lab/gradient-flow/",
+                "degradation": "/lab/degradation/", "convergence": "/lab/convergence/",
+                "identity": "/lab/identity/", "init": "/lab/init/", "shattering": "/lab/shattering/",
+                "landscape": "/lab/landscape/", "block-explorer": "/lab/block-explorer/",
+                "variants": "/lab/variants/", "architecture": "/lab/architecture/"}
+
+
+def built_data(page, root: str):
+    """The numbers the build drew the widget's static figure from (its template.sim-data)."""
+    import json
+
+    return json.loads(page.evaluate(f"document.querySelector('{root} template.sim-data').content.textContent"))

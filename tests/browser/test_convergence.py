@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from sim_page import record_determinism, assert_same_geometry, figure_geometry, widget_config, open_more
+from sim_page import widget_config, open_more
 
 from simcore import api
 
@@ -63,28 +63,6 @@ def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, bas
     assert missing >= 1, "the default should show a run that does not reach the target"
     assert unreached_markers(page) == missing
     context.close()
-
-
-def test_default_run_equals_native_simcore(probe, base_url, tally):
-    page = probe.page
-    page.goto(f"{base_url}{PAGE}")
-    page.wait_for_selector(f"{ROOT} form")
-    static = figure_geometry(page, ROOT)
-    page.click(f"{ROOT} [data-action=run]")
-    page.wait_for_selector(f'{ROOT}[data-state="loading"], {ROOT}[data-state="running"]')
-    page.wait_for_selector(f'{ROOT}[data-state="done"]')
-    # the live figure is the build-time figure, mark for mark (budget, hollow markers and
-    # "not reached" included)
-    assert_same_geometry(figure_geometry(page, ROOT), static)
-    cfg = widget_config(page, ROOT)
-    want = native(cfg)
-    assert page.get_attribute(ROOT, "data-depths-done") == str(len(cfg["depths"]))
-    assert_equal(shown(page), want)
-    assert unreached_markers(page) == sum(want[d][k][0] is None for d in want for k in KINDS)
-    assert page.locator(f"{ROOT} svg.sim-chart").count() == 2
-    assert page.inner_text(f"{ROOT} .sim-status").startswith("Done")
-    probe.assert_clean()
-    record_determinism(tally, page, ROOT)
 
 
 def test_url_hash_round_trips(probe, base_url):

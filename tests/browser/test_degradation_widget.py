@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from sim_page import record_determinism, open_more
+from sim_page import open_more
 
 from simcore import api
 
@@ -65,21 +65,6 @@ def test_static_figure_is_the_quick_preset_computed_natively(browser, base_url):
     assert presets["full"] == {k: api.DEGRADATION_DEFAULTS[k] for k in QUICK}
     assert_equal(shown(page), native(cfg))
     context.close()
-
-
-def test_default_run_equals_native_simcore(probe, base_url, tally):
-    page = probe.page
-    page.goto(f"{base_url}{PAGE}")
-    page.click(f"{ROOT} [data-action=run]")
-    page.wait_for_selector(f'{ROOT}[data-state="loading"], {ROOT}[data-state="running"]')
-    page.wait_for_selector(f'{ROOT}[data-state="done"]')
-    cfg = widget_config(page)
-    assert page.get_attribute(ROOT, "data-depths-done") == "3"
-    assert_equal(shown(page), native(cfg))
-    assert page.locator(f"{ROOT} svg.sim-chart").count() == 2
-    assert page.inner_text(f"{ROOT} .sim-status").startswith("Done: 3 depths")
-    probe.assert_clean()
-    record_determinism(tally, page, ROOT)
 
 
 def test_url_hash_round_trips_with_progress_and_time_estimate(probe, base_url):

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from sim_page import (assert_bad_inputs, assert_equal_numbers, assert_same_geometry,
-                      figure_geometry, record_determinism, shown_numbers, wait_done, widget_config)
+from sim_page import (assert_bad_inputs, assert_equal_numbers, shown_numbers, wait_done, widget_config)
 
 from simcore import api
 
@@ -36,31 +35,6 @@ def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, bas
     assert_equal_numbers(shown_numbers(page, ROOT), native_numbers(cfg))
     assert page.locator(f"{ROOT} svg.sim-chart rect.sim-bar").count() == 2 * 9
     context.close()
-
-
-def test_default_run_equals_native_simcore_and_the_static_figure(probe, base_url, tally):
-    page = probe.page
-    page.goto(base_url + URL)
-    page.wait_for_selector(f"{ROOT} form")
-    static = figure_geometry(page, ROOT)
-    static_numbers = shown_numbers(page, ROOT)
-    page.click(f"{ROOT} [data-action=run]")
-    page.wait_for_selector(f'{ROOT}[data-state="loading"], {ROOT}[data-state="running"]')
-    wait_done(page, ROOT)
-    # the same texts as the build, and the same values (to rel 1e-9)
-    live_numbers = shown_numbers(page, ROOT)
-    assert {k: v["text"] for k, v in live_numbers.items()} == {k: v["text"] for k, v in static_numbers.items()}
-    assert_equal_numbers(live_numbers, {k: v["value"] for k, v in static_numbers.items()})
-    cfg = widget_config(page, ROOT)
-    native = native_numbers(cfg)
-    shown = shown_numbers(page, ROOT)
-    assert_equal_numbers(shown, native)
-    assert shown["plain.intact"]["text"] == f"{100 * native['plain.intact']:.1f} %"
-    # the live figure is the build-time figure, mark for mark
-    assert_same_geometry(figure_geometry(page, ROOT), static)
-    assert page.inner_text(f"{ROOT} .sim-status").startswith("Done: 9 blocks")
-    probe.assert_clean()
-    record_determinism(tally, page, ROOT)
 
 
 def test_url_hash_round_trips_and_stop_works_mid_run(probe, base_url):

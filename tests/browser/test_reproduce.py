@@ -17,12 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import render  # noqa: E402
 import widgets  # noqa: E402
 
+from sim_page import WIDGET_PAGES as PAGES, built_data  # noqa: E402
+
 MODULES = widgets.modules()
-PAGES = {"trainer": "/trainer/", "lesion": "/lab/lesion/", "gradient-flow": "/lab/gradient-flow/",
-         "degradation": "/lab/degradation/", "convergence": "/lab/convergence/",
-         "identity": "/lab/identity/", "init": "/lab/init/", "shattering": "/lab/shattering/",
-         "landscape": "/lab/landscape/", "block-explorer": "/lab/block-explorer/",
-         "variants": "/lab/variants/", "architecture": "/lab/architecture/"}
 # the widgets that run simcore.api: the ones with something to reproduce
 KINDS = [k for k, m in MODULES.items() if getattr(m, "TASKS", ())]
 
@@ -56,7 +53,7 @@ def test_copied_python_gives_the_static_figures_numbers_bit_for_bit(probe, base_
     page.wait_for_selector(f"{root} .sim-python code", state="attached")
     code = python_of(page, root)
     assert code.startswith("from simcore import api\n")
-    built = json.loads(page.evaluate(f"document.querySelector('{root} template.sim-data').content.textContent"))
+    built = built_data(page, root)
     assert run_copied(code) == built
     # the JSON download is the same data, with the configuration and the calls that made it
     got = json.loads(download(page, root, "download-json"))

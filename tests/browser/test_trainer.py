@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
-from sim_page import record_determinism, assert_equal_numbers, shown_numbers, widget_config
+from sim_page import assert_equal_numbers, shown_numbers, widget_config
 
 from simcore import api
 
@@ -37,21 +37,6 @@ def test_static_figure_is_native_simcore_before_any_javascript_runs(browser, bas
     cfg = widget_config(page, ROOT)
     assert_finals(shown_numbers(page, ROOT), native_finals(cfg))
     context.close()
-
-
-def test_default_run_equals_native_simcore(probe, base_url, tally):
-    page = probe.page
-    page.goto(f"{base_url}/trainer/")
-    page.click(f"{ROOT} [data-action=run]")
-    page.wait_for_selector(f'{ROOT}[data-state="loading"], {ROOT}[data-state="running"]')
-    page.wait_for_selector(f'{ROOT}[data-state="done"]')
-    cfg = widget_config(page, ROOT)
-    shown = shown_numbers(page, ROOT)
-    assert shown["plain.epoch"]["value"] == cfg["epochs"]
-    assert_finals(shown, native_finals(cfg))
-    assert page.locator(f"{ROOT} svg.sim-chart").count() == 4
-    probe.assert_clean()
-    record_determinism(tally, page, ROOT)
 
 
 def test_pause_and_stop_mid_run(probe, base_url):

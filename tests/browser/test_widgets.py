@@ -1,0 +1,56 @@
+"""Every widget at its defaults, one parametrised test each: the live run in the reader's browser
+redraws the page's static figure exactly, mark for mark and number for number.
+
+The chain this closes: the static figure is the widget's own view() of the numbers the build
+computed natively (scripts/render.py), those numbers are native simcore's (test_reproduce.py
+runs the page's own "Reproduce in Python" and compares), and here the live run, computed by
+simcore in Pyodide and drawn by the same view(), gives the same markup. Each widget's own test
+file checks what is particular to it (its readout's meaning, links, Stop, bad input)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim_page import WIDGET_PAGES as PAGES, built_data, record_determinism
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import render  # noqa: E402
+import widgets  # noqa: E402
+
+# Architecture draws without Python (test_architecture.py compares its plan with simcore's);
+# the others run simcore.api in the worker.
+KINDS = [k for k, m in widgets.modules().items() if getattr(m, "TASKS", ())]
+
+# what a run redraws: the figure, the readouts and the notes under it (not the controls a
+# widget puts in its output, such as the shattering widget's view selectors, enabled by a run)
+DRAWN = """(root) => [...document.querySelectorAll(`${root} .sim-output > :is(.sim-figure, table, .sim-note, .sim-variants-layers)`)]
+  .map((el) => el.outerHTML)"""
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_default_run_redraws_the_static_figure_exactly(probe, base_url, tally, kind):
+    page = probe.page
+    root = f'[data-sim="{kind}"]'
+    page.goto(base_url + PAGES[kind])
+    page.wait_for_selector(f"{root} form")
+    static = page.evaluate(DRAWN, root)
+    assert static and any("<svg" in html for html in static), kind
+    built = built_data(page, root)
+    page.click(f"{root} [data-action=run]")
+    page.wait_for_selector(f'{root}[data-state="done"]', timeout=300_000)
+    live = page.evaluate(DRAWN, root)
+    assert len(live) == len(static)
+    for a, b in zip(live, static):
+        assert a == b, f"{kind}: the live figure differs from the build's:\n{a[:400]}\n{b[:400]}"
+    # and what the live run drew is what it downloads: the build's numbers, bit for bit
+    with page.expect_download() as got:
+        page.click(f"{root} [data-action=download-json]")
+    drawn = json.loads(Path(got.value.path()).read_text())["data"]
+    assert render.timeless(drawn) == built
+    probe.assert_clean()
+    record_determinism(tally, page, root)
+
