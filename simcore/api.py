@@ -28,7 +28,8 @@ from . import variants as _variants
 from .init import SCHEMES
 from .layers import ACTIVATIONS
 from .messages import FieldError, fault, field_name, shown
-from .nets import ARITHMETICS, DTYPES, KINDS, NetConfig, check_depth
+from . import nets as _nets
+from .nets import ARITHMETICS, DTYPES, KINDS, NetConfig, NetFields, check_depth
 from .optim import OPTIMIZERS, SCHEDULES
 from .train import TrainConfig
 from .train import train as _train
@@ -417,6 +418,39 @@ def variants(config: dict | None = None, budget: float | None = BUDGET) -> dict:
 
 TASKS["variants"] = (variants, VARIANTS_DEFAULTS)
 HELP["variants"] = "exact parameters and MACs of ResNet, ResNeXt, WRN, DenseNet and CIFAR nets"
+
+PLAN_DEFAULTS: dict = {k: v for k, v in TRAIN_DEFAULTS.items()
+                       if k in NetFields.__dataclass_fields__ and k != "kind"}
+
+
+@boundary("plan")
+def plan(config: dict | None = None, budget: float | None = BUDGET) -> dict:
+    """The layer plans of the plain and the residual network of ``config`` (``simcore.nets.plan``:
+    read off the networks themselves, 2 inputs and 2 classes as the 2-D data sets have) →
+    ``{"config", "plans": {"plain", "residual"}}``. (Building two networks is the only work, at
+    most a few seconds at the largest depth and width: ``budget`` does not apply.)"""
+    cfg = validate(config, PLAN_DEFAULTS)
+    return {"config": cfg, "plans": {kind: _nets.plan(NetConfig(**cfg, kind=kind))
+                                     for kind in ("plain", "residual")}}
+
+
+def _plan_text(res: dict) -> str:
+    lines = []
+    for kind, p in res["plans"].items():
+        lines.append(f"{kind}: {len(p['layers'])} weight layers, {len(p['blocks'])} blocks")
+        ends = {b["last"]: b for b in p["blocks"]}
+        for i, layer in enumerate(p["layers"]):
+            where = layer["role"] if layer["block"] is None else f"block {layer['block']}"
+            lines.append(f"  {i:>3}  {where:<9} {' → '.join(layer['ops'])}  {layer['in']}→{layer['out']}")
+            if i in ends and (ends[i]["shortcut"] or ends[i]["after"]):
+                add = f"+ {ends[i]['shortcut']} shortcut" if ends[i]["shortcut"] else ""
+                lines.append(f"       {'':<9} {' then '.join(filter(None, [add, *ends[i]['after']]))}")
+    return "\n".join(lines)
+
+
+TASKS["plan"] = (plan, PLAN_DEFAULTS)
+HELP["plan"] = "the layer plan of the plain and the residual net: every layer, block and shortcut"
+TEXT["plan"] = _plan_text
 
 
 def defaults(task: str) -> dict:

@@ -133,3 +133,20 @@ def test_variants_through_api():
         api.variants({"name": "vgg16"})
     with pytest.raises(ValueError, match="^depth: unknown field"):
         api.variants({"depth": 3})
+
+
+def test_plan_is_nets_plan_of_both_kinds_and_validates_its_fields():
+    from simcore import nets
+
+    res = api.plan({"depth": 11, "width": 8, "bottleneck": True, "layout": "pre"})
+    cfg = res["config"]
+    for kind in ("plain", "residual"):
+        want = nets.plan(nets.NetConfig(**cfg, kind=kind))
+        assert res["plans"][kind] == want
+    assert [b["shortcut"] for b in res["plans"]["residual"]["blocks"]] == ["identity"] * 3
+    assert all(b["shortcut"] is None for b in res["plans"]["plain"]["blocks"])
+    with pytest.raises(ValueError, match="depth: 12 is not"):
+        api.plan({"depth": 12, "bottleneck": True})
+    with pytest.raises(ValueError, match="kind: unknown field"):
+        api.plan({"kind": "plain"})
+    assert json.dumps(api.run("plan", {"depth": 4}), allow_nan=False)

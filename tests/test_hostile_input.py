@@ -150,12 +150,13 @@ API = [
     ("variants", {"resolution": 0}, "resolution", "0", "an integer in [32, 1024]"),
 ]
 # every task, the same three: an unknown field, a config that is not an object, nested junk
+# (nested junk in a field each task has: its seed, a network's depth, a counted net's name)
+JUNK_FIELD = {"variants": ("name", "one of resnet18"), "plan": ("depth", "an integer in [3, 128]")}
 for _task in api.TASKS:
+    _field, _allowed = JUNK_FIELD.get(_task, ("seed", "an integer in [0, 4294967295]"))
     API += [(_task, {"dpeth": 8}, "dpeth", "unknown field", "allowed fields are"),
             (_task, [{"depth": 8}], "config", "[{'depth': 8}]", "an object of fields"),
-            (_task, {"seed" if _task != "variants" else "name": {"a": [1, {"b": None}]}},
-             "seed" if _task != "variants" else "name", "{'a': [1, {'b': None}]}",
-             "an integer in [0, 4294967295]" if _task != "variants" else "one of resnet18")]
+            (_task, {_field: {"a": [1, {"b": None}]}}, _field, "{'a': [1, {'b': None}]}", _allowed)]
 
 MESSAGE_MAX = 600      # characters: the longest message lists every allowed field
 SECONDS_MAX = 0.25     # per case: a refusal is immediate, not after some work

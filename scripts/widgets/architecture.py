@@ -23,6 +23,7 @@ KIND = "architecture"
 DEFAULTS = {**{k: v for k, v in api.TRAIN_DEFAULTS.items() if k in ("norm", "activation")},
             "depth": 20, "width": 16, "layout": "post", "bottleneck": False}
 FIELDS = ("depth", "width", "layout", "bottleneck")
+TASKS = ("plan",)  # what Copy as Python calls (the page itself draws without Python)
 KINDS = ("plain", "residual")
 TYPES = {"basic": False, "bottleneck": True}
 
@@ -67,8 +68,8 @@ def rules(config: dict) -> dict:
 
 
 def data(config: dict) -> dict:
-    """The plain and residual plans at ``config``: what the figure draws."""
-    return {"plans": {kind: nets.plan(net_config(config, kind)) for kind in KINDS}}
+    """The plain and residual plans at ``config`` (``simcore.api.plan``): what the figure draws."""
+    return {"plans": api.plan(config)["plans"]}
 
 
 def attributes(data: dict) -> dict[str, str]:

@@ -61,10 +61,14 @@ def test_copied_python_gives_the_static_figures_numbers_bit_for_bit(probe, base_
     assert [c[1] for c in got["calls"]] and {c[1] for c in got["calls"]} <= set(MODULES[kind].TASKS)
     # the CSV: every plotted point of every chart, one row each, under one header
     rows = list(csv.reader(io.StringIO(download(page, root, "download-csv"))))
-    assert rows[0] == ["chart", "series", "x", "y", "value"] and len(rows) > 10
-    titles = {r[0] for r in rows[1:]}
-    charts = {t.strip() for t in page.locator(f"{root} .sim-figure svg .sim-chart-title").all_text_contents()}
-    assert titles and titles <= charts  # (a diagram, such as a block's, plots no numbers)
+    if kind == "architecture":  # a diagram, no plotted points: its layers, one row each
+        assert rows[0] == ["network", "layer", "role", "block", "in", "out", "ops"]
+        assert len(rows) == 1 + sum(len(p["layers"]) for p in built["plans"].values())
+    else:
+        assert rows[0] == ["chart", "series", "x", "y", "value"] and len(rows) > 10
+        titles = {r[0] for r in rows[1:]}
+        charts = {t.strip() for t in page.locator(f"{root} .sim-figure svg .sim-chart-title").all_text_contents()}
+        assert titles and titles <= charts  # (a diagram, such as a block's, plots no numbers)
     probe.assert_clean()
 
 

@@ -410,7 +410,8 @@ export function show(root, node) {
 // data: "a Python expression of the names"}, the simcore.api calls its run makes and how the
 // figure's data is made of their results. The page's "Reproduce in Python" shows them as a
 // script (and the command lines) that give that data natively, bit for bit; "Download data"
-// gives the numbers behind the figure: every plotted point as CSV, or the data as JSON.
+// gives the numbers behind the figure: every plotted point as CSV (or the widget's own
+// options.csv(data), for a figure that plots no points), or the data as JSON.
 // Before any run they are the build's (the root's template.sim-data and data-config).
 
 /** A JSON value written as a Python literal (numbers as JavaScript's shortest round trip,
@@ -503,8 +504,8 @@ function reproduce(root, options) {
   });
   // the charts shown, if drawn here (each keeps its rows); the build's figure, drawn again
   const drawn = () => [...root.querySelectorAll(".sim-output svg.sim-chart")].some((svg) => svg.plotted);
-  csv.addEventListener("click", () => save(`${id}.csv`, "text/csv",
-    csvOf(drawn() ? root.querySelector(".sim-output") : options.view(current.data, current.config))));
+  csv.addEventListener("click", () => save(`${id}.csv`, "text/csv", options.csv ? options.csv(current.data)
+    : csvOf(drawn() ? root.querySelector(".sim-output") : options.view(current.data, current.config))));
   json.addEventListener("click", () => save(`${id}.json`, "application/json",
     `${JSON.stringify({ config: current.config, calls: options.calls(current.config).calls, data: current.data }, null, 1)}\n`));
   if (current) update(current.data, current.config);

@@ -7,11 +7,23 @@
 // the ops of the stem, block and head.
 // Shared contract and controls: ../widget.js (Run simply redraws; data-state done after).
 
-import { cell, frame, h, output, show, table } from "../widget.js";
+import { cell, frame, h, output, table } from "../widget.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const CONTROLS = [["depth", "Depth"], ["width", "Width"], ["layout", "Block layout"], ["bottleneck", "Bottleneck"]];
 const KINDS = ["plain", "residual"];
+
+/** Download data: every weight layer of both plans, one row each. */
+export function csv({ plans }) {
+  const rows = [["network", "layer", "role", "block", "in", "out", "ops"]];
+  for (const k of KINDS) plans[k].layers.forEach((l, i) => rows.push([k, i, l.role, l.block ?? "", l.in, l.out, l.ops.join(" ")]));
+  return `${rows.map((r) => r.join(",")).join("\n")}\n`;
+}
+
+/** The simcore.api call that gives the plans natively, for Copy as Python. */
+export function calls(config) {
+  return { calls: [["plan", "plan", config]], data: '{"plans": plan["plans"]}' };
+}
 const W = 320;
 const H = 220;
 const X0 = 8;
@@ -157,11 +169,12 @@ export function mount(root) {
   const ui = frame(root, CONTROLS, {
     label: "Network configuration",
     runtime: false,  // drawing needs no Python: never start the runtime for this widget
+    view, calls, csv,
     staticMessage: "The diagram was drawn when the site was built; it redraws as you change the settings.",
     async run(config, ui) {
       ui.setState("running", "Drawing…");
       const plans = Object.fromEntries(KINDS.map((kind) => [kind, plan(config, rules, kind)]));
-      show(root, view({ plans }, config));
+      ui.draw({ plans }, config);
       ui.progress(1, 1);
       return `Drawn: ${plans.plain.layers.length} weight layers, ${plans.plain.blocks.length} blocks.`;
     },
