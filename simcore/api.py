@@ -70,6 +70,7 @@ FIELDS: dict[str, tuple[str, object]] = {
     "diverge_factor": ("float", (2.0, 1e9)),
     "seed": ("int", (0, 2**32 - 1)),
     "grid": ("int", (0, 64)),
+    "skips": ("bits", (0, 63)),
 }
 MAX_DEPTHS = 8
 
@@ -80,6 +81,9 @@ NOTES: dict[str, str] = {
                   "exp/log/tanh, about twice as fast but "
                   "with machine-dependent last bits (for native use only: the site's "
                   "simulations always compute portably)",
+    "skips": "one character per residual block, 1 keeps its shortcut and 0 removes it (that "
+             "block is then the plain block: the same layers and initial weights, no addition); "
+             "empty: every shortcut kept. Only for kind residual",
     "frames": "gradflow: also return the run seen at epochs 0, 1, 2, 4, …, epochs (one run, "
               "measured at each checkpoint), as the gradient-flow widget animates it",
 }
@@ -103,6 +107,8 @@ def describe(kind: str, allowed) -> str:
         return "one of " + ", ".join(allowed)
     if kind == "bool":
         return "true or false"
+    if kind == "bits":
+        return f"a string of at most {allowed[1]} characters 0 or 1"
     lo, hi = allowed
     what = {"int": "an integer", "float": "a number", "ints": "a list of integers"}[kind]
     return f"{what} in [{lo}, {hi}]"
@@ -146,6 +152,12 @@ def validate_field(field: str, value):
     if kind == "bool":
         if not isinstance(value, bool):
             raise _bad(field, value, kind, allowed, "wrong type")
+        return value
+    if kind == "bits":
+        if not isinstance(value, str):
+            raise _bad(field, value, kind, allowed, "wrong type")
+        if len(value) > allowed[1] or set(value) - {"0", "1"}:
+            raise _bad(field, value, kind, allowed)
         return value
     if kind == "ints":
         if not isinstance(value, (list, tuple)):

@@ -52,6 +52,7 @@ class NetFields:
     dense_layers: int = 4         # dense: layers per dense block (then a transition)
     dtype: str = "float64"        # of parameters, BN state and everything computed
     arithmetic: str = "portable"  # "native": NumPy's BLAS @ and exp/tanh, machine-dependent bits
+    skips: str = ""               # residual: "0"/"1" per block, "0" removes its shortcut; "": all on
 
 
 @dataclass
@@ -81,11 +82,27 @@ def block_widths(cfg: NetConfig) -> list[int]:
 
 
 def check_depth(cfg: NetConfig) -> None:
-    """Raise ``ValueError`` unless ``cfg.depth`` can be built for ``cfg.kind``."""
+    """Raise ``ValueError`` unless ``cfg.depth`` can be built for ``cfg.kind`` (and ``cfg.skips``
+    has one switch per block of a residual net, see :func:`check_skips`)."""
     k = layers_per_block(cfg)
     if cfg.depth < 2 + k or (cfg.depth - 2) % k:
         raise FieldError("depth", f"depth: {cfg.depth} is not 2 + {k}·b with b >= 1 blocks "
                          f"for kind {cfg.kind!r}{' (bottleneck)' if k == 3 else ''}")
+    check_skips(cfg)
+
+
+def check_skips(cfg: NetConfig) -> None:
+    """``skips`` is empty (every shortcut on) or, for a residual net, one ``0`` or ``1`` per
+    block; anything else is a ``ValueError`` naming ``skips`` and the length expected."""
+    if not cfg.skips:
+        return
+    if cfg.kind != "residual":
+        raise FieldError("skips", f"skips: {cfg.skips[:80]!r} is not allowed for kind {cfg.kind!r} "
+                         "(only a residual net has shortcuts to remove); expected an empty string")
+    n = (cfg.depth - 2) // layers_per_block(cfg)
+    if len(cfg.skips) != n or set(cfg.skips) - {"0", "1"}:
+        raise FieldError("skips", f"skips: {cfg.skips[:80]!r} is not allowed; expected {n} characters, "
+                         f"each 0 (shortcut removed) or 1 (kept), one per block of depth {cfg.depth}")
 
 
 class Network(Container):
@@ -115,8 +132,10 @@ class Network(Container):
         blocks: list = []
         if cfg.kind in ("plain", "residual"):
             widths = block_widths(cfg)
-            for _ in range(n_mid // layers_per_block(cfg)):
-                if cfg.kind == "plain":
+            for b in range(n_mid // layers_per_block(cfg)):
+                # a residual block whose shortcut is switched off is the plain block: the same
+                # branch, drawn from the generator in the same order, without the addition
+                if cfg.kind == "plain" or cfg.skips[b:b + 1] == "0":
                     blocks.append(PlainBlock(widths, rng, cfg.layout, act, norm, init,
                                              arithmetic=ar))
                 else:

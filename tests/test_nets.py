@@ -114,3 +114,51 @@ def test_block_widths():
     assert block_widths(NetConfig(width=16)) == [16, 16, 16]
     assert block_widths(NetConfig(width=16, bottleneck=True)) == [16, 4, 4, 16]
     assert block_widths(NetConfig(width=3, bottleneck=True)) == [3, 1, 1, 3]
+
+
+# --- skips: a residual net with some shortcuts removed (the playground's toggles) ---------
+
+def _history(**cfg):
+    from simcore import api
+
+    base = {"dataset": "moons", "n": 120, "depth": 10, "width": 8, "epochs": 3, "batch_size": 32}
+    return [{k: v for k, v in r.items() if k != "elapsed"} for r in api.train({**base, **cfg})["history"]]
+
+
+@pytest.mark.parametrize("layout", ["post", "pre"])
+def test_all_skips_on_is_the_residual_net_and_all_off_the_plain_net_bit_for_bit(layout):
+    assert _history(kind="residual", layout=layout, skips="1111") == _history(kind="residual", layout=layout)
+    assert _history(kind="residual", layout=layout, skips="0000") == _history(kind="plain", layout=layout)
+    mixed = _history(kind="residual", layout=layout, skips="0110")
+    assert mixed != _history(kind="residual", layout=layout) and mixed != _history(kind="plain", layout=layout)
+
+
+@pytest.mark.parametrize("layout", ["post", "pre"])
+def test_a_mixed_mask_is_the_network_it_says_and_its_gradients_check(rng, layout):
+    cfg = NetConfig(kind="residual", depth=10, width=6, d_in=3, n_classes=4, layout=layout,
+                    activation="tanh", skips="0110")
+    net = Network(cfg)
+    assert [type(b).__name__ for b in net.blocks] == ["PlainBlock", "ResidualBlock", "ResidualBlock", "PlainBlock"]
+    assert [b["shortcut"] for b in plan(cfg)["blocks"]] == [None, "identity", "identity", None]
+    # the same initial weights as the residual net: only the additions differ
+    full = Network(NetConfig(**{**cfg.to_dict(), "skips": ""}))
+    assert all(np.array_equal(net.params[k], full.params[k]) for k in full.params)
+    for v in net.params.values():
+        v += 0.1 * rng.normal(size=v.shape)
+    net_gradcheck(net, rng.normal(size=(8, 3)), rng.integers(0, 4, size=8))
+
+
+def test_skips_of_the_wrong_length_kind_or_character_name_the_field():
+    from simcore import api
+
+    for cfg, says in [({"kind": "residual", "depth": 8, "skips": "01"}, "expected 3 characters"),
+                      ({"kind": "residual", "depth": 8, "skips": "0x1"}, "0 or 1"),
+                      ({"kind": "residual", "depth": 8, "bottleneck": True, "skips": "111"}, "expected 2 characters"),
+                      ({"kind": "plain", "depth": 8, "skips": "111"}, "only a residual net"),
+                      ({"kind": "residual", "depth": 8, "skips": 111}, "wrong type")]:
+        with pytest.raises(ValueError, match=f"^skips: .*{says}") as err:
+            api.train(cfg)
+        assert err.value.field == "skips"
+    # every task that trains both kinds from one config refuses a mask: the plain net has none
+    with pytest.raises(ValueError, match="^skips: "):
+        api.lesion({"depth": 8, "skips": "111"})

@@ -33,6 +33,7 @@ export function h(tag, attrs = {}, ...children) {
 function describe(kind, allowed) {
   if (kind === "choice") return `one of ${allowed.join(", ")}`;
   if (kind === "bool") return "true or false";
+  if (kind === "bits") return `a string of at most ${allowed[1]} characters 0 or 1`;
   const what = { int: "an integer", float: "a number", ints: "a list of integers" }[kind];
   return `${what} in [${allowed[0]}, ${allowed[1]}]`;
 }
@@ -54,6 +55,10 @@ export function parseField(field, spec, raw) {
   if (kind === "choice") {
     if (!allowed.includes(raw)) throw bad();
     return raw;
+  }
+  if (kind === "bits") {
+    if (!/^[01]*$/.test(text) || text.length > allowed[1]) throw bad();
+    return text;
   }
   const number = (text) => {
     const t = String(text).trim();
