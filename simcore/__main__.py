@@ -75,6 +75,12 @@ def _parse_value(field: str, text: str):
             if low in _TRUE | _FALSE:
                 return low in _TRUE
             raise ValueError("")
+        if kind == "points":  # x,y,class;x,y,class;… (a FieldError of its own when wrong)
+            from .data import parse_points
+
+            return parse_points(text) if text.strip() else []
+    except FieldError:
+        raise
     except ValueError as exc:
         why = f" ({exc})" if str(exc) else ""
         raise FieldError(field, f"{field}: {shown(text)} is not allowed{why}; expected "

@@ -36,7 +36,7 @@ from .train import train as _train
 
 # field -> (type, allowed): allowed is (lo, hi) for numbers, a tuple of names for choices.
 FIELDS: dict[str, tuple[str, object]] = {
-    "dataset": ("choice", _data.DATASETS),
+    "dataset": ("choice", _data.CHOICES),
     "n": ("int", (20, 5000)),
     "noise": ("float", (0.0, 2.0)),
     "test_fraction": ("float", (0.0, 0.9)),
@@ -71,6 +71,7 @@ FIELDS: dict[str, tuple[str, object]] = {
     "seed": ("int", (0, 2**32 - 1)),
     "grid": ("int", (0, 64)),
     "skips": ("bits", (0, 63)),
+    "points": ("points", _data.POINTS),
 }
 MAX_DEPTHS = 8
 
@@ -81,6 +82,10 @@ NOTES: dict[str, str] = {
                   "exp/log/tanh, about twice as fast but "
                   "with machine-dependent last bits (for native use only: the site's "
                   "simulations always compute portably)",
+    "points": "the reader's own data (dataset custom): each point [x, y, class], x and y in "
+              f"[-{_data.COORD_MAX:g}, {_data.COORD_MAX:g}], class 0, 1 or 2, used as drawn (no noise, "
+              "no standardising); n and noise are then ignored. On the command line: "
+              "x,y,class;x,y,class;…",
     "skips": "one character per residual block, 1 keeps its shortcut and 0 removes it (that "
              "block is then the plain block: the same layers and initial weights, no addition); "
              "empty: every shortcut kept. Only for kind residual",
@@ -109,6 +114,9 @@ def describe(kind: str, allowed) -> str:
         return "true or false"
     if kind == "bits":
         return f"a string of at most {allowed[1]} characters 0 or 1"
+    if kind == "points":
+        return (f"a list of {allowed[0]} to {allowed[1]} points [x, y, class] (dataset custom; "
+                "empty otherwise)")
     lo, hi = allowed
     what = {"int": "an integer", "float": "a number", "ints": "a list of integers"}[kind]
     return f"{what} in [{lo}, {hi}]"
@@ -153,6 +161,8 @@ def validate_field(field: str, value):
         if not isinstance(value, bool):
             raise _bad(field, value, kind, allowed, "wrong type")
         return value
+    if kind == "points":  # empty, or the custom data set's points, checked one by one
+        return [] if isinstance(value, (list, tuple)) and not value else _data.check_points(value)
     if kind == "bits":
         if not isinstance(value, str):
             raise _bad(field, value, kind, allowed, "wrong type")
@@ -199,6 +209,9 @@ def validate(config: dict | None, defaults: dict) -> dict:
     if cfg.get("dataset") == "digits" and cfg.get("n", 0) > 1797:
         raise FieldError("n", f"n: {cfg['n']} is not allowed (digits has 1797 samples); "
                          "expected an integer in [20, 1797]")
+    if "points" in cfg and (cfg.get("dataset") == "custom") != bool(cfg["points"]):
+        raise FieldError("points", "points: dataset custom needs its points, and no other data set "
+                         f"takes any (dataset {cfg.get('dataset')!r}, {len(cfg['points'])} points)")
     net_fields = {k: v for k, v in cfg.items() if k in NetConfig.__dataclass_fields__}
     depths = cfg["depths"] if "depths" in cfg else [cfg["depth"]] if "depth" in cfg else []
     for kind in [cfg["kind"]] if "kind" in cfg else ["plain", "residual"]:

@@ -44,8 +44,10 @@ def data_shape(cfg: dict) -> tuple[int, int, int, int]:
     """``(examples, training examples, input dimension, classes)`` of the config's data set."""
     dataset = cfg.get("dataset", "spirals")
     n = min(int(cfg.get("n", 1000)), _DIGITS) if dataset == "digits" else int(cfg.get("n", 1000))
+    if dataset == "custom":
+        n = len(cfg.get("points") or ()) or 1
     n_train = n - int(round(n * float(cfg.get("test_fraction", 0.2))))
-    d_in, classes = (64, 10) if dataset == "digits" else (2, 3 if dataset == "blobs" else 2)
+    d_in, classes = (64, 10) if dataset == "digits" else (2, 3 if dataset in ("blobs", "custom") else 2)
     return n, max(n_train, 1), d_in, classes
 
 

@@ -29,6 +29,12 @@ from .portable import cos, sin  # same bits natively and in the browser
 from .messages import FieldError
 
 DATASETS = ("spirals", "circles", "moons", "xor", "checkerboard", "blobs", "digits")
+CHOICES = DATASETS + ("custom",)  # what ``load`` takes: the shipped sets and the reader's own
+
+# "custom": the reader's own points, [[x, y, class], ...] (the playground's drawing)
+POINTS = (2, 1000)     # how many
+COORD_MAX = 5.0        # |x|, |y| at most (the shipped sets are standardised: about ±2)
+CUSTOM_CLASSES = 3     # class 0, 1 or 2
 
 DIGITS_PATH = Path(__file__).with_name("_data") / "digits.npz"
 
@@ -68,6 +74,53 @@ def standardise(X: np.ndarray) -> np.ndarray:
     mean = X.mean(axis=0)
     std = X.std(axis=0)
     return (X - mean) / np.where(std > 1e-12, std, 1.0)
+
+
+def check_points(points) -> list[list]:
+    """``points`` as ``[[x, y, class], ...]`` with float coordinates and int classes, or a
+    ``ValueError`` naming ``points`` and the first point that is not allowed."""
+    expect = (f"expected {POINTS[0]} to {POINTS[1]} points [x, y, class] with x and y numbers in "
+              f"[-{COORD_MAX:g}, {COORD_MAX:g}] and class 0, 1 or 2")
+    if not isinstance(points, (list, tuple)):
+        raise FieldError("points", f"points: a {type(points).__name__} is not allowed; {expect}")
+    if not POINTS[0] <= len(points) <= POINTS[1]:
+        raise FieldError("points", f"points: {len(points)} points are not allowed; {expect}")
+    out = []
+    for i, p in enumerate(points):
+        ok = isinstance(p, (list, tuple)) and len(p) == 3
+        if ok:
+            x, y, c = (v.item() if isinstance(v, np.generic) else v for v in p)
+            ok = (all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                      and abs(v) <= COORD_MAX for v in (x, y))
+                  and isinstance(c, (int, float)) and not isinstance(c, bool) and c in range(CUSTOM_CLASSES))
+        if not ok:
+            raise FieldError("points", f"points: point {i} ({str(p)[:60]}) is not allowed; {expect}")
+        out.append([float(x), float(y), int(c)])
+    return out
+
+
+def parse_points(text: str) -> list[list]:
+    """Points written compactly, ``x,y,class;x,y,class;…`` (the command line's ``--points``), as
+    :func:`check_points` returns them; a ``ValueError`` naming ``points`` otherwise."""
+    rows = []
+    for i, part in enumerate(str(text).split(";")):
+        fields = part.split(",")
+        try:
+            if len(fields) != 3:
+                raise ValueError
+            x, y, c = float(fields[0]), float(fields[1]), float(fields[2])
+        except ValueError:
+            raise FieldError("points", f"points: point {i} ({part[:40]!r}) is not allowed; expected "
+                             "x,y,class;x,y,class;… (numbers, class 0, 1 or 2)") from None
+        rows.append([x, y, int(c) if c.is_integer() else c])
+    return check_points(rows)
+
+
+def custom(points) -> tuple[np.ndarray, np.ndarray]:
+    """The reader's own points (:func:`check_points`), as they were drawn: no noise, no
+    standardising, so they stay where they were put (the split still shuffles them)."""
+    pts = check_points(points)
+    return (np.array([p[:2] for p in pts], dtype=np.float64), np.array([p[2] for p in pts], dtype=np.int64))
 
 
 def _finish(X: np.ndarray, y: np.ndarray, noise: float, rng: np.random.Generator):
@@ -279,13 +332,13 @@ _DEFAULT_CLASSES = {"blobs": 3, "digits": 10}
 
 
 def load(name: str, n: int = 1000, noise: float = 0.05, seed: int = 0,
-         test_fraction: float = 0.2, **options) -> dict:
+         test_fraction: float = 0.2, points=None, **options) -> dict:
     """A data set by name, split into train and test parts.
 
     Parameters
     ----------
     name : str
-        One of :data:`DATASETS`.
+        One of :data:`DATASETS`, or ``custom`` (with ``points``).
     n : int
         Synthetic sets: number of points generated. ``digits``: at most this many
         samples are used, ``min(n, 1797)``, chosen by a seeded shuffle.
@@ -296,6 +349,9 @@ def load(name: str, n: int = 1000, noise: float = 0.05, seed: int = 0,
         Seeds ``np.random.default_rng(seed)``, which draws the data, then the split.
     test_fraction : float
         Fraction of each class held out, in ``[0, 1)``.
+    points : list, optional
+        ``custom``: the points, ``[[x, y, class], ...]`` (:func:`custom`); ``n`` and ``noise``
+        are then ignored. No other set takes them.
     **options
         Extra keyword arguments of the generator (``turns``, ``classes``, ``factor``,
         ``cells``); ``digits`` takes none.
@@ -306,10 +362,16 @@ def load(name: str, n: int = 1000, noise: float = 0.05, seed: int = 0,
         ``X_train`` (n_train, d), ``y_train`` (n_train,), ``X_test`` (n_test, d),
         ``y_test`` (n_test,), ``n_classes`` (int) and ``n_features`` (int, ``d``).
     """
-    if name not in DATASETS:
-        raise FieldError("dataset", f"dataset: {name!r} is not one of {', '.join(DATASETS)}")
+    if name not in CHOICES:
+        raise FieldError("dataset", f"dataset: {name!r} is not one of {', '.join(CHOICES)}")
     rng = np.random.default_rng(seed)
-    if name == "digits":
+    if points and name != "custom":
+        raise FieldError("points", f"points: only dataset custom takes points, not {name!r}")
+    if name == "custom":
+        if options:
+            raise TypeError(f"custom takes no options, got {', '.join(options)}")
+        X, y = custom(points if points is not None else [])
+    elif name == "digits":
         if options:
             raise TypeError(f"digits takes no options, got {', '.join(options)}")
         if int(n) != n or n < 1:
@@ -319,7 +381,8 @@ def load(name: str, n: int = 1000, noise: float = 0.05, seed: int = 0,
         X, y = X[keep], y[keep]
     else:
         X, y = _GENERATORS[name](n, noise, rng, **options)
-    n_classes = int(options.get("classes", _DEFAULT_CLASSES.get(name, 2)))
+    n_classes = (max(2, int(y.max()) + 1) if name == "custom"
+                 else int(options.get("classes", _DEFAULT_CLASSES.get(name, 2))))
     X_train, y_train, X_test, y_test = train_test_split(X, y, test_fraction, rng)
     return {"X_train": X_train, "y_train": y_train, "X_test": X_test, "y_test": y_test,
             "n_classes": n_classes, "n_features": int(X.shape[1])}

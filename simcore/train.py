@@ -19,7 +19,7 @@ initial weights and the mini-batch order each come from their own seeded generat
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Iterator
 
 import numpy as np
@@ -44,6 +44,7 @@ class TrainConfig(NetFields):
     n: int = 1000
     noise: float = 0.05
     test_fraction: float = 0.2
+    points: list = field(default_factory=list)  # dataset "custom": [[x, y, class], ...]
     # optimisation
     loss: str = "cross_entropy"
     optimizer: str = "momentum"
@@ -93,7 +94,7 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
     The network keeps changing as the generator advances; copy it to keep a snapshot."""
     cfg = config if isinstance(config, TrainConfig) else TrainConfig(**config)
     start = time.perf_counter()
-    ds = _data.load(cfg.dataset, n=cfg.n, noise=cfg.noise, seed=cfg.seed,
+    ds = _data.load(cfg.dataset, n=cfg.n, noise=cfg.noise, seed=cfg.seed, points=cfg.points,
                     test_fraction=cfg.test_fraction)
     net = Network(cfg.net_config(ds["n_features"], ds["n_classes"]))
     if net.dtype != np.float64:  # the data set is made in float64; the net sees it in its dtype

@@ -115,3 +115,22 @@ def test_broken_pipe_is_quiet():
     p = subprocess.run(f"{sys.executable} -m simcore variants resnet152 | head -n 2", shell=True,
                        capture_output=True, text=True)
     assert "Traceback" not in p.stderr and len(p.stdout.splitlines()) == 2
+
+
+def test_custom_points_and_skips_on_the_command_line():
+    """--points takes x,y,class;… and gives the run the api gives for the same points;
+    --skips takes one 0/1 per block; a bad value names its option."""
+    import json as _json
+
+    pts = "0,0,0;1,1,1;0.5,0.25,0;-1,0.5,1;0.125,-0.5,1"
+    out = subprocess.run([sys.executable, "-m", "simcore", "train", "--dataset", "custom", "--points", pts,
+                          "--depth", "8", "--skips", "010", "--epochs", "2", "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    points = [[float(v) for v in p.split(",")[:2]] + [int(p.split(",")[2])] for p in pts.split(";")]
+    want = api.train({"dataset": "custom", "points": points, "depth": 8, "skips": "010", "epochs": 2})
+    got = _json.loads(out)
+    assert got["config"]["points"] == points
+    assert [r["train_loss"] for r in got["history"]] == [r["train_loss"] for r in want["history"]]
+    bad = subprocess.run([sys.executable, "-m", "simcore", "train", "--dataset", "custom", "--points", "0,0,0;1,x,1"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("simcore: error: --points: point 1 ('1,x,1')")

@@ -232,7 +232,7 @@ def test_load_unknown_name():
     with pytest.raises(ValueError) as info:
         data.load("foo")
     assert str(info.value) == ("dataset: 'foo' is not one of spirals, circles, moons, xor, "
-                               "checkerboard, blobs, digits")
+                               "checkerboard, blobs, digits, custom")
 
 
 # --- train_test_split ---------------------------------------------------------------------
@@ -275,3 +275,56 @@ def test_split_bad_arguments(rng):
         data.train_test_split(np.ones((4, 2)), np.zeros(4, dtype=int), 1.0, rng)
     with pytest.raises(ValueError, match="do not match"):
         data.train_test_split(np.ones((4, 2)), np.zeros(5, dtype=int), 0.5, rng)
+
+
+# --- custom: the reader's own points (the playground's drawing) ---------------------------
+
+POINTS = [[0.1 * i - 1.0, (0.37 * i) % 2 - 1.0, i % 3] for i in range(30)]
+
+
+def test_custom_points_are_used_as_drawn_and_split_by_the_seed():
+    ds = data.load("custom", points=POINTS, seed=3, test_fraction=0.2)
+    X = np.vstack([ds["X_train"], ds["X_test"]])
+    got = sorted(map(tuple, np.column_stack([X, np.concatenate([ds["y_train"], ds["y_test"]])]).tolist()))
+    assert got == sorted(tuple(p) for p in POINTS)  # no noise, no standardising: as drawn
+    assert ds["n_classes"] == 3 and ds["n_features"] == 2 and len(ds["y_test"]) == 6
+    again = data.load("custom", points=POINTS, seed=3, test_fraction=0.2)
+    assert all(np.array_equal(ds[k], again[k]) for k in ("X_train", "y_train", "X_test", "y_test"))
+    assert data.load("custom", points=[[0, 0, 0], [1, 1, 0]])["n_classes"] == 2  # at least two
+
+
+@pytest.mark.parametrize("points, says", [
+    ([[0, 0, 0]], "1 points are not allowed"),
+    ([[0, 0, 0], [0, float("nan"), 1]], "point 1"),
+    ([[0, 0, 0], [0, 6, 1]], "point 1"),
+    ([[0, 0, 0], [0, 0, 1.5]], "point 1"),
+    ([[0, 0, 0], [0, 0, True]], "point 1"),
+    ([[0, 0, 0], [0, 0]], "point 1"),
+    ([[0, 0, 0]] * 1001, "1001 points"),
+    ("0,0,0;1,1,1", "a str is not allowed"),
+])
+def test_bad_points_are_refused_naming_the_field(points, says):
+    with pytest.raises(ValueError, match=says) as err:
+        data.load("custom", points=points)
+    assert err.value.field == "points"
+
+
+def test_points_belong_to_the_custom_set_only():
+    with pytest.raises(ValueError, match="only dataset custom takes points"):
+        data.load("moons", points=POINTS)
+
+
+def test_a_custom_run_is_the_same_natively_through_the_api_and_the_json_it_travels_in():
+    """The browser sends the points as JSON: the same run as the points given natively."""
+    import json
+
+    from simcore import api
+
+    cfg = {"dataset": "custom", "points": POINTS, "depth": 6, "width": 8, "epochs": 3, "grid": 8}
+    a = api.train(cfg)
+    b = api.run("train", json.loads(json.dumps(cfg)))
+    assert [{k: v for k, v in r.items() if k != "elapsed"} for r in a["history"]] == \
+           [{k: v for k, v in r.items() if k != "elapsed"} for r in b["history"]]
+    assert a["history"][0]["data"]["X_train"][0] in [p[:2] for p in POINTS]
+    with pytest.raises(ValueError, match="^points: dataset custom needs its points"):
+        api.train({"dataset": "custom"})

@@ -103,7 +103,7 @@ def measured_network(cfg: TrainConfig) -> tuple[Network, dict, str]:
     averages them with themselves, ``0.9·v + 0.1·v``)."""
     if cfg.epochs == 0:
         ds = _data.load(cfg.dataset, n=cfg.n, noise=cfg.noise, seed=cfg.seed,
-                        test_fraction=cfg.test_fraction)
+                        test_fraction=cfg.test_fraction, points=cfg.points)
         net = Network(cfg.net_config(ds["n_features"], ds["n_classes"]))
         with np.errstate(all="ignore"):
             net.calibrate_bn(ds["X_train"])

@@ -102,7 +102,11 @@ export function frame(root, controls, options) {
     let input;
     if (kind === "choice") {
       input = h("select", { id: inputId, name: field });
-      for (const option of allowed) input.append(h("option", { value: option, text: option }));
+      // "custom" (the reader's own points) needs a way to draw them: only where a widget has one
+      for (const option of allowed) {
+        if (field === "dataset" && option === "custom" && !options.customData) continue;
+        input.append(h("option", { value: option, text: option }));
+      }
     } else if (kind === "bool") {
       input = h("input", { id: inputId, name: field, type: "checkbox" });
     } else {
