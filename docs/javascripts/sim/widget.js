@@ -401,6 +401,23 @@ export function table(headers, rows, caption) {
     h("thead", {}, h("tr", {}, ...headers.map((t) => h("th", {}, ...[t].flat())))), h("tbody", {}, ...rows));
 }
 
+/** A readout of per-depth results: a row per network kind, a column per depth of
+ * config.depths; a depth computed (results: each {depths: [d], ...}) shows what
+ * of(result, kind) gives, {value, text, status}; the others "…" until their result arrives. */
+export function depthReadout(config, results, kinds, of, caption) {
+  const done = new Map(results.map((r) => [r.depths[0], r]));
+  const rows = kinds.map((k) => h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
+    ...config.depths.map((d) => {
+      const r = done.get(d);
+      if (!r) return h("td", { "data-key": `d${d}`, text: "…" });
+      const { value, text, status } = of(r, k);
+      const td = cell(`d${d}`, value, text);
+      td.dataset.status = status;
+      return td;
+    })));
+  return table(["network", ...config.depths.map((d) => `depth ${d}`)], rows, caption);
+}
+
 /** One chart's place in the figure. */
 export const panel = (svg) => h("div", { class: "sim-panel" }, svg);
 

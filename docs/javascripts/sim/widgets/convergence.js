@@ -8,7 +8,7 @@
 // (scripts/widgets/convergence.py). data-depths-done on the root counts the depths drawn.
 
 import { lineChart, niceTicks } from "../charts.js";
-import { cell, frame, h, output, table } from "../widget.js";
+import { depthReadout, frame, output } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -72,18 +72,10 @@ export function curvesChart(config, results) {
 /** Epochs to target per depth and network (the status when not reached); "…" for the depths
  * not computed yet. */
 function readout(config, results) {
-  const done = new Map(results.map((r) => [r.depths[0], r]));
-  const rows = KINDS.map((k) => h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
-    ...config.depths.map((d) => {
-      const r = done.get(d);
-      if (!r) return h("td", { "data-key": `d${d}`, text: "…" });
-      const e = r[k].epochs_to_target[0];
-      const td = cell(`d${d}`, e, e === null ? r[k].status[0] : String(e));
-      td.dataset.status = r[k].status[0];
-      return td;
-    })));
-  return table(["network", ...config.depths.map((d) => `depth ${d}`)], rows,
-    `Epochs to ${fmtPct(config.convergence_target_acc)} % training accuracy (at most ${config.epochs})`);
+  return depthReadout(config, results, KINDS, (r, k) => {
+    const e = r[k].epochs_to_target[0];
+    return { value: e, text: e === null ? r[k].status[0] : String(e), status: r[k].status[0] };
+  }, `Epochs to ${fmtPct(config.convergence_target_acc)} % training accuracy (at most ${config.epochs})`);
 }
 
 /** Both charts and the readout of the per-depth results done so far ({results: [...]}, at

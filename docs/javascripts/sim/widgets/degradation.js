@@ -9,7 +9,7 @@
 // depths drawn.
 
 import { lineChart } from "../charts.js";
-import { cell, frame, h, output, table } from "../widget.js";
+import { depthReadout, frame, h, output } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -52,16 +52,8 @@ function cellText(r, k) {
 
 /** Final training error per depth and network; "…" for the depths not computed yet. */
 function readout(config, results) {
-  const done = new Map(results.map((r) => [r.depths[0], r]));
-  const rows = KINDS.map((k) => h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
-    ...config.depths.map((d) => {
-      const r = done.get(d);
-      if (!r) return h("td", { "data-key": `d${d}`, text: "…" });
-      const td = cell(`d${d}`, r[`${k}_train_error`][0], cellText(r, k));
-      td.dataset.status = r[`${k}_status`][0];
-      return td;
-    })));
-  return table(["network", ...config.depths.map((d) => `depth ${d}`)], rows,
+  return depthReadout(config, results, KINDS,
+    (r, k) => ({ value: r[`${k}_train_error`][0], text: cellText(r, k), status: r[`${k}_status`][0] }),
     `Final training error after ${config.epochs} epochs († the run diverged; its last error is shown)`);
 }
 
