@@ -138,7 +138,8 @@ WIDGET_PAGES = {"trainer": "/trainer/", "lesion": "/lab/lesion/", "gradient-flow
                 "degradation": "/lab/degradation/", "convergence": "/lab/convergence/",
                 "identity": "/lab/identity/", "init": "/lab/init/", "shattering": "/lab/shattering/",
                 "landscape": "/lab/landscape/", "block-explorer": "/lab/block-explorer/",
-                "variants": "/lab/variants/", "architecture": "/lab/architecture/"}
+                "variants": "/lab/variants/", "architecture": "/lab/architecture/",
+                "playground": "/lab/playground/"}
 
 
 def built_data(page, root: str):

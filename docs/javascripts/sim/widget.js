@@ -504,7 +504,7 @@ function reproduce(root, options) {
 
   function update(data, config) {
     current = { data, config };
-    const text = pythonOf(options.calls(config), taskDefaults);
+    const text = pythonOf(options.calls(config, taskDefaults), taskDefaults);
     code.textContent = text.python;
     cli.textContent = text.cli;
     note.textContent = "simcore.api calls that give the numbers of the figure above, bit for bit (pip install the project, see the README):";
@@ -533,7 +533,7 @@ function reproduce(root, options) {
   csv.addEventListener("click", () => save(`${id}.csv`, "text/csv", options.csv ? options.csv(current.data)
     : csvOf(drawn() ? root.querySelector(".sim-output") : options.view(current.data, current.config))));
   json.addEventListener("click", () => save(`${id}.json`, "application/json",
-    `${JSON.stringify({ config: current.config, calls: options.calls(current.config).calls, data: current.data }, null, 1)}\n`));
+    `${JSON.stringify({ config: current.config, calls: options.calls(current.config, taskDefaults).calls, data: current.data }, null, 1)}\n`));
   if (current) update(current.data, current.config);
   else for (const b of [copy, csv, json]) b.disabled = true;
   return { update };

@@ -89,8 +89,9 @@ function layerText(layer, p, k, i) {
 }
 
 /** The diagram: one row per kind, one box per weight layer (height ∝ output width), the
- * residual row's shortcuts as dashed arcs ending in the addition; k layers per block. */
-export function draw(plans, cfg, k) {
+ * residual row's shortcuts as dashed arcs ending in the addition; k layers per block.
+ * paint(kind, i), when given, colours layer i of that kind: {fill, note} (note ends its title). */
+export function draw(plans, cfg, k, paint = null) {
   const n = plans.plain.layers.length;
   const nb = plans.plain.blocks.length;
   const step = (X1 - X0) / n;
@@ -110,8 +111,10 @@ export function draw(plans, cfg, k) {
     p.layers.forEach((layer, i) => {
       const bh = Math.max(BOX_MIN, BOX_MAX * Math.min(1, layer.out / cfg.width));
       const odd = layer.role === "block" && layer.block % 2 ? " sim-arch-odd" : "";
+      const painted = paint ? paint(kind, i) : null;
       svg.append(el("rect", { x: num(X0 + i * step + (step - bw) / 2), y: num(mid - bh / 2), width: num(bw), height: num(bh),
-        class: `sim-arch-layer sim-arch-${layer.role}${odd}` }, el("title", {}, `${kind} ${layerText(layer, p, k, i + 1)}`)));
+        class: `sim-arch-layer sim-arch-${layer.role}${odd}`, ...(painted ? { style: `fill: ${painted.fill}` } : {}) },
+      el("title", {}, `${kind} ${layerText(layer, p, k, i + 1)}${painted ? `; ${painted.note}` : ""}`)));
     });
     for (const b of p.blocks) {
       if (!b.shortcut) continue;

@@ -26,20 +26,20 @@ export function calls(config) {
 const fmtLoss = (v) => (v === null ? "—" : v.toFixed(4));
 const fmtAcc = (v) => (v === null ? "—" : `${(100 * v).toFixed(1)} %`);
 
-function lossChart(histories, config) {
+export function lossChart(histories, config) {
   const losses = KINDS.flatMap((k) => histories[k].map((r) => r.train_loss)).filter((v) => v !== null);
   const yMax = Math.max(1, ...losses.map((v) => Math.min(v, 5)));
   return lineChart({ title: "Training loss", xLabel: "epoch", yLabel: "loss", xDomain: [0, config.epochs], yDomain: [0, yMax],
     series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: histories[k].map((r) => [r.epoch, r.train_loss]) })) });
 }
 
-function accuracyChart(histories, config) {
+export function accuracyChart(histories, config) {
   return lineChart({ title: "Training accuracy", xLabel: "epoch", yLabel: "accuracy", xDomain: [0, config.epochs], yDomain: [0, 1],
     series: KINDS.map((k) => ({ name: k, cls: `sim-${k}`, points: histories[k].map((r) => [r.epoch, r.train_acc]) })) });
 }
 
 /** The network's latest decision boundary, or null before its first record with one. */
-function boundaryOf(histories, k) {
+export function boundaryOf(histories, k) {
   const last = histories[k][histories[k].length - 1];
   const data = histories[k][0] && histories[k][0].data;
   return last && last.boundary && data
@@ -47,7 +47,7 @@ function boundaryOf(histories, k) {
 }
 
 /** Each network's last record: epoch, loss, accuracies (value in data-value) and status. */
-function readout(histories) {
+export function readout(histories) {
   const cells = [["epoch", String], ["train_loss", fmtLoss], ["train_acc", fmtAcc], ["test_acc", fmtAcc]];
   return table(["network", "epochs", "training loss", "training accuracy", "test accuracy", "status"],
     KINDS.filter((k) => histories[k].length).map((k) => {
