@@ -131,7 +131,7 @@ if _clash:
 def widget(kind: str) -> str:
     """A widget's root, its static figure to be drawn by its own JavaScript (:func:`on_env`)."""
     job = _state.setdefault("jobs", {})[kind] = widgets.job(WIDGETS[kind])
-    return widgets.widget_root(job)
+    return widgets.widget_root(WIDGETS[kind], job)
 
 
 GENERATORS.update({kind: (lambda kind=kind: widget(kind)) for kind in WIDGETS})

@@ -144,6 +144,4 @@ WIDGET_PAGES = {"trainer": "/trainer/", "lesion": "/lab/lesion/", "gradient-flow
 
 def built_data(page, root: str):
     """The numbers the build drew the widget's static figure from (its template.sim-data)."""
-    import json
-
     return json.loads(page.evaluate(f"document.querySelector('{root} template.sim-data').content.textContent"))

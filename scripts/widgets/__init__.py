@@ -38,13 +38,12 @@ def job(module) -> dict:
     return {"kind": module.KIND, "config": module.DEFAULTS, "data": module.data(module.DEFAULTS)}
 
 
-def widget_root(job: dict) -> str:
+def widget_root(module, job: dict) -> str:
     """The widget root every kind shares: ``data-sim``, ``data-state="static"``, its default
     config and the field spec (both JSON, HTML-escaped) for the page-side validation, and the
     place of its static figure. A module's ``attributes(data)`` adds attributes of its own (such
     as what the build's run took)."""
-    kind = job["kind"]
-    module = modules()[kind]
+    kind = module.KIND
     fields = module.FIELDS if isinstance(module.FIELDS, dict) else {f: api.FIELDS[f] for f in module.FIELDS}
     extra = "".join(f' {k}="{escape(v)}"' for k, v in getattr(module, "attributes", lambda d: {})(job["data"]).items())
     tasks = {t: api.defaults(t) for t in getattr(module, "TASKS", ())}

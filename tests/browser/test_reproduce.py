@@ -20,8 +20,12 @@ import widgets  # noqa: E402
 from sim_page import WIDGET_PAGES as PAGES, built_data  # noqa: E402
 
 MODULES = widgets.modules()
-# the widgets that run simcore.api: the ones with something to reproduce
-KINDS = [k for k, m in MODULES.items() if getattr(m, "TASKS", ())]
+KINDS = list(PAGES)  # every widget: each names the simcore.api tasks that reproduce it (TASKS)
+
+
+def test_every_widget_is_tested_and_names_its_tasks():
+    assert set(PAGES) == set(MODULES)
+    assert all(MODULES[k].TASKS for k in KINDS)
 
 
 def strict(value):

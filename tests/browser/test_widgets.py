@@ -19,11 +19,8 @@ from sim_page import WIDGET_PAGES as PAGES, built_data, record_determinism
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import render  # noqa: E402
-import widgets  # noqa: E402
 
-# Architecture draws without Python (test_architecture.py compares its plan with simcore's);
-# the others run simcore.api in the worker.
-KINDS = [k for k, m in widgets.modules().items() if getattr(m, "TASKS", ())]
+KINDS = list(PAGES)  # every widget (test_reproduce.py checks the list is whole)
 
 # what a run redraws: the figure, the readouts and the notes under it (not the controls a
 # widget puts in its output, such as the shattering widget's view selectors, enabled by a run)

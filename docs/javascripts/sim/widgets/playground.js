@@ -8,11 +8,10 @@
 // Shared contract and controls: ../widget.js; the charts are the trainer's and the diagram
 // the architecture widget's.
 
-import * as bridge from "../bridge.js";
 import { logDomain, sequential } from "../charts.js";
 import { frame, h, output } from "../widget.js";
 import { draw as diagram } from "./architecture.js";
-import { accuracyChart, boundaryOf, lossChart, readout } from "./trainer.js";
+import { accuracyChart, boundaryOf, finished, lossChart, readout, stoppedAfter, trainBoth } from "./trainer.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -81,33 +80,17 @@ export function mount(root) {
     label: "Playground settings",
     actions: ["pause"],
     primary: PRIMARY, view, calls,
-    stoppedMessage: () => {
-      const n = data ? Math.min(data.plain.length, data.residual.length) - 1 : -1;
-      return n >= 0 ? `Stopped after epoch ${n}.` : "Stopped.";
-    },
+    stoppedMessage: () => stoppedAfter(data),
     async run(config, ui) {
       if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
       const taskDefaults = JSON.parse(root.dataset.taskDefaults);
       const plans = (await ui.task("plan", arch(config, taskDefaults))).plans;
       if (ui.stopped) return "Stopped.";
       data = { plain: [], residual: [], plans };
-      const total = 2 * (config.epochs + 1);
-      ui.handles = KINDS.map((kind) => bridge.stream({ ...config, kind }, {
-        onProgress: ui.onProgress,
-        onEpochs: (records) => {
-          if (root.dataset.state === "loading") ui.setState("running", "Training…");
-          data[kind].push(...records);
-          ui.progress(data.plain.length + data.residual.length, total);
-          schedule(config, ui);
-        },
-      }));
-      const outcomes = await Promise.all(ui.handles.map((x) => x.done));
+      await trainBoth(root, config, ui, data, () => schedule(config, ui));
       if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
       if (data.plain.length && data.residual.length) ui.draw(data, config);
-      if (outcomes.some((o) => o !== "done")) ui.stopped = true;
-      const diverged = KINDS.filter((kind) => data[kind].length && data[kind][data[kind].length - 1].status === "diverged");
-      if (diverged.length) return `Diverged: the ${diverged.join(" and the ")} network (try a smaller learning rate).`;
-      return `Done: ${config.epochs} epochs each.`;
+      return finished(data, config);
     },
   });
   return { root, unmount: ui.unmount };

@@ -65,6 +65,43 @@ export function view(histories, config) {
   return output(charts, readout(histories));
 }
 
+/** "Stopped after epoch n." of the epochs both networks reached (histories: by kind, or null). */
+export function stoppedAfter(histories) {
+  const n = histories ? Math.min(histories.plain.length, histories.residual.length) - 1 : -1;
+  return n >= 0 ? `Stopped after epoch ${n}.` : "Stopped.";
+}
+
+/** Train both networks of config side by side (a "train" stream each): every record goes into
+ * histories[kind] as it arrives, then onRecords() runs; resolves to the streams' outcomes
+ * (ui.stopped set when one did not finish). */
+export async function trainBoth(root, config, ui, histories, onRecords) {
+  const total = 2 * (config.epochs + 1);
+  ui.handles = KINDS.map((kind) => bridge.stream({ ...config, kind }, {
+    onProgress: ui.onProgress,
+    onEpochs: (records) => {
+      if (root.dataset.state === "loading") ui.setState("running", "Training…");
+      histories[kind].push(...records);
+      ui.progress(histories.plain.length + histories.residual.length, total);
+      onRecords();
+    },
+  }));
+  const outcomes = await Promise.all(ui.handles.map((x) => x.done));
+  if (outcomes.some((o) => o !== "done")) ui.stopped = true;
+  return outcomes;
+}
+
+/** The status line once both streams ended: a loss that blew up (or became NaN) ends that
+ * network's run, so say so, not "Done". */
+export function finished(histories, config) {
+  const diverged = KINDS.map((k) => [k, histories[k][histories[k].length - 1]])
+    .filter(([, last]) => last && last.status === "diverged")
+    .map(([k, last]) => `the ${k} network at epoch ${last.epoch}`);
+  if (diverged.length) {
+    return `Diverged: ${diverged.join(" and ")} (the loss became NaN or grew without bound, so training stopped there); try a smaller learning rate.`;
+  }
+  return `Done: ${config.epochs} epochs each.`;
+}
+
 export function mount(root) {
   let histories = null;
   let boundaries = {};  // kind -> its boundary chart, kept for the run: only its cells change
@@ -111,40 +148,19 @@ export function mount(root) {
     label: "Training settings",
     primary: PRIMARY, view, calls,
     actions: ["pause"],
-    stoppedMessage: () => {
-      const n = histories ? Math.min(histories.plain.length, histories.residual.length) - 1 : -1;
-      return n >= 0 ? `Stopped after epoch ${n}.` : "Stopped.";
-    },
+    stoppedMessage: () => stoppedAfter(histories),
     async run(config, ui) {
       histories = { plain: [], residual: [] };
       boundaries = {};
       if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
       root.dataset.records = "0";
-      const total = 2 * (config.epochs + 1);
-      ui.handles = KINDS.map((kind) => bridge.stream({ ...config, kind }, {
-        onProgress: ui.onProgress,
-        onEpochs: (records) => {
-          if (root.dataset.state === "loading") ui.setState("running", "Training…");
-          histories[kind].push(...records);
-          ui.progress(histories.plain.length + histories.residual.length, total);
-          schedule(config);
-        },
-      }));
-      const outcomes = await Promise.all(ui.handles.map((x) => x.done));
+      await trainBoth(root, config, ui, histories, () => schedule(config));
       if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
       if (histories.plain.length || histories.residual.length) {  // the last records: the whole figure
         ui.draw(histories, config);
         root.dataset.records = String(histories.plain.length + histories.residual.length);
       }
-      if (outcomes.some((o) => o !== "done")) ui.stopped = true;
-      // a loss that blew up (or became NaN) ends that network's run: say so, not "Done"
-      const diverged = KINDS.map((k) => [k, histories[k][histories[k].length - 1]])
-        .filter(([, last]) => last && last.status === "diverged")
-        .map(([k, last]) => `the ${k} network at epoch ${last.epoch}`);
-      if (diverged.length) {
-        return `Diverged: ${diverged.join(" and ")} (the loss became NaN or grew without bound, so training stopped there); try a smaller learning rate.`;
-      }
-      return `Done: ${config.epochs} epochs each.`;
+      return finished(histories, config);
     },
   });
   return { root, unmount: ui.unmount };
