@@ -130,3 +130,37 @@ def test_identity_page_zero_init_deep():
     deep = api.identity({"identity_part": "learn_identity", "identity_blocks": 8,
                          "zero_init": True})["learn_identity"]["residual"]
     assert deep["steps_to_tol"] == 0 and deep["initial_loss"] == 0.0
+
+
+# --- docs/lab/playground.md ----------------------------------------------------------------
+
+def test_playground_page_claims():
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from widgets import playground
+
+    from decimal import ROUND_HALF_UP, Decimal
+
+    def pct(v: float) -> float:
+        """A share as the readout shows it: JavaScript's (100 * v).toFixed(1)."""
+        return float(Decimal(100 * v).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+    base = playground.DEFAULTS
+    assert (base["depth"], base["width"], base["norm"], base["n"], base["lr"], base["epochs"]) == (20, 12, True, 200, 0.05, 30)
+    data = playground.data(base)
+    plain, res = data["plain"], data["residual"]
+    g0, r0 = plain[0]["grad_norms"], res[0]["grad_norms"]
+    assert (round(g0[-1], 2), round(g0[0], 1), round(g0[0] / g0[-1])) == (0.42, 6.7, 16)
+    assert (round(r0[0], 1), round(r0[-1], 1)) == (2.8, 4.0) and max(r0[0], r0[-1]) / min(r0[0], r0[-1]) < 1.5
+    assert [pct(h[-1]["train_acc"]) for h in (res, plain)] == [86.3, 70.0]
+    assert [pct(h[-1]["test_acc"]) for h in (res, plain)] == [85.0, 57.5]
+
+    def fit(**change):
+        kind = change.pop("kind", "residual")
+        return pct(api.train({**base, "kind": kind, **change})["history"][-1]["train_acc"])
+
+    assert (fit(kind="plain", depth=32), fit(depth=32)) == (50.0, 87.5)
+    assert (fit(skips="000011111"), fit(skips="111110000")) == (73.1, 78.8)
+    assert api.train({**base, "kind": "residual", "skips": "0" * 9})["history"][-1]["train_acc"] == plain[-1]["train_acc"]
+    assert (fit(kind="plain", depth=8), fit(depth=8)) == (93.8, 95.0)

@@ -151,8 +151,10 @@ def summary_problem(chart: dict) -> str | None:
     """What keeps a chart's name from being a summary sentence (a role=img name that says more
     than the chart's title and quotes at least one number), or None."""
     label, title = chart["label"].strip(), chart["title"].strip()
-    if chart["role"] != "img":
-        return f"role {chart['role']!r}, not img"
+    # "group": a diagram whose parts the reader can focus (the playground's layers and
+    # shortcuts), which an img's presentational children could not be
+    if chart["role"] not in ("img", "group"):
+        return f"role {chart['role']!r}, not img (or group)"
     if len(label.split()) < 6 or label == title or not NUMBER.search(label):
         return f"name {label!r} is not a summary sentence (title {title!r})"
     return None

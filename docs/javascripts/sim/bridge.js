@@ -205,38 +205,62 @@ export async function run(task, config, onProgress) {
 
 /**
  * Stream a training run: records arrive through onEpochs(records) a few at a time, between
- * which the page stays free. Returns {pause(), resume(), stop(), done: Promise<"done"|"stopped">}.
+ * which the page stays free. Returns {pause(), resume(), step(), pace(ms), stop(),
+ * done: Promise<"done"|"stopped">}: step() lets a paused stream (or one started with
+ * paused: true) compute one more record and pause again; pace(ms) > 0 asks for one record at a
+ * time, at most one every ms milliseconds (0: as fast as the worker goes).
  */
-export function stream(config, { onEpochs, onProgress, budgetMs = 40, maxPerCall = 5 } = {}) {
+export function stream(config, { onEpochs, onProgress, budgetMs = 40, maxPerCall = 5, paused: startPaused = false } = {}) {
   const sid = `s${nextId++}`;
-  let paused = false;
+  let paused = startPaused;
   let stopped = false;
+  let steps = 0;      // records still to compute while paused (Step)
+  let paceMs = 0;
+  let last = 0;       // when the last paced call began
   let wake = null;
+  const sleep = async (ms) => {
+    let wakeUp = null;
+    const why = await new Promise((r) => {
+      wake = wakeUp = r;
+      sleepers.add(r);
+      if (ms !== null) setTimeout(() => r(null), ms);
+    });
+    sleepers.delete(wakeUp);
+    if (why && !stopped) throw new Error(why);  // the worker ended while this run waited
+  };
   const done = (async () => {
     await start(onProgress);
     await post({ type: "stream-start", sid, task: "train", config });
     for (;;) {
       if (stopped) return "stopped";
-      if (paused) {
-        let wakeUp = null;
-        const why = await new Promise((r) => { wake = wakeUp = r; sleepers.add(r); });
-        sleepers.delete(wakeUp);
-        if (why && !stopped) throw new Error(why);  // the worker ended while this run was paused
+      if (paused && steps === 0) {
+        await sleep(null);
         continue;
       }
-      const msg = await post({ type: "stream-next", sid, max: maxPerCall, budgetMs });
+      const wait = paused ? 0 : last + paceMs - performance.now();
+      if (paceMs > 0 && wait > 0) {
+        await sleep(wait);
+        continue;
+      }
+      const one = paused || paceMs > 0;
+      if (paused) steps -= 1;
+      last = performance.now();
+      const msg = await post({ type: "stream-next", sid, max: one ? 1 : maxPerCall, budgetMs });
       if (stopped) return "stopped";
       if (msg.records.length) onEpochs(msg.records);
       if (msg.done) return "done";
     }
   })();
+  const wakeNow = () => { if (wake) { const w = wake; wake = null; w(null); } };
   return {
     done,
-    pause() { paused = true; },
-    resume() { paused = false; if (wake) { wake(); wake = null; } },
+    pause() { paused = true; steps = 0; },
+    resume() { paused = false; steps = 0; wakeNow(); },
+    step() { paused = true; steps += 1; wakeNow(); },
+    pace(ms) { paceMs = Math.max(0, ms); wakeNow(); },
     async stop() {
       stopped = true;
-      if (wake) { wake(); wake = null; }
+      wakeNow();
       if (!worker) return;
       const answered = post({ type: "stream-stop", sid }).then(() => true, () => true);
       const late = new Promise((r) => setTimeout(() => r(false), GRACE_MS));

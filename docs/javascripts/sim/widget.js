@@ -14,6 +14,49 @@
 import * as bridge from "./bridge.js";
 
 const HASH_VALUE_MAX = 200;
+// Points (a field of kind "points", the reader's own data) travel compactly: four base64url
+// characters a point, x and y on a 0.01 grid in [-5, 5] and the class, 0 to 2 (see encodePoints).
+const POINT_CHARS = 4;
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const GRID = 100;      // steps per unit
+const COORD = 5;       // |x|, |y| at most (simcore.data.COORD_MAX)
+const LEVELS = 2 * COORD * GRID + 1;
+const CLASSES = 3;
+
+/** A coordinate on the points' 0.01 grid (the value simcore gets, the same double in Python). */
+export const snap = (v) => (Math.round((Math.min(COORD, Math.max(-COORD, v)) + COORD) * GRID) - COORD * GRID) / GRID;
+
+/** Points [[x, y, class], ...] (on the grid of snap) as text, four characters a point. */
+export function encodePoints(points) {
+  return points.map(([x, y, c]) => {
+    const v = ((Math.round((x + COORD) * GRID) * LEVELS) + Math.round((y + COORD) * GRID)) * CLASSES + c;
+    return [18, 12, 6, 0].map((s) => B64[(v >> s) & 63]).join("");
+  }).join("");
+}
+
+/** The points of encodePoints' text; throws on text that is not such points. */
+export function decodePoints(text) {
+  if (text.length % POINT_CHARS) throw new Error("not whole points");
+  const points = [];
+  for (let i = 0; i < text.length; i += POINT_CHARS) {
+    let v = 0;
+    for (const ch of text.slice(i, i + POINT_CHARS)) {
+      const d = B64.indexOf(ch);
+      if (d < 0) throw new Error(`${JSON.stringify(ch)} is not a point character`);
+      v = v * 64 + d;
+    }
+    const c = v % CLASSES;
+    const q = (v - c) / CLASSES;
+    const qy = q % LEVELS;
+    const qx = (q - qy) / LEVELS;
+    if (qx >= LEVELS) throw new Error(`point ${i / POINT_CHARS} is off the grid`);
+    points.push([(qx - COORD * GRID) / GRID, (qy - COORD * GRID) / GRID, c]);
+  }
+  return points;
+}
+
+/** The longest value a link may give a field (a drawing of the most points allowed). */
+const hashMax = ([kind, allowed]) => (kind === "points" ? POINT_CHARS * allowed[1] : HASH_VALUE_MAX);
 const SHOWN_MAX = 80;  // characters of a bad value repeated in its message
 // A number as a reader types it: decimal, optional sign, fraction and exponent. Not "0x10",
 // "1_000", "Infinity" or "１２", which Number() would take or a reader would not mean.
@@ -34,6 +77,7 @@ function describe(kind, allowed) {
   if (kind === "choice") return `one of ${allowed.join(", ")}`;
   if (kind === "bool") return "true or false";
   if (kind === "bits") return `a string of at most ${allowed[1]} characters 0 or 1`;
+  if (kind === "points") return `at most ${allowed[1]} points drawn (${POINT_CHARS} characters each)`;
   const what = { int: "an integer", float: "a number", ints: "a list of integers" }[kind];
   return `${what} in [${allowed[0]}, ${allowed[1]}]`;
 }
@@ -59,6 +103,16 @@ export function parseField(field, spec, raw) {
   if (kind === "bits") {
     if (!/^[01]*$/.test(text) || text.length > allowed[1]) throw bad();
     return text;
+  }
+  if (kind === "points") {
+    let points;
+    try {
+      points = decodePoints(text);
+    } catch (err) {
+      throw bad(err.message);
+    }
+    if (points.length > allowed[1]) throw bad(`${points.length} points`);
+    return points;
   }
   const number = (text) => {
     const t = String(text).trim();
@@ -109,6 +163,9 @@ export function frame(root, controls, options) {
       }
     } else if (kind === "bool") {
       input = h("input", { id: inputId, name: field, type: "checkbox" });
+    } else if (kind === "points") {
+      // drawn, not typed: the widget draws them (options.customData) and sets this value
+      input = h("input", { id: inputId, name: field, type: "hidden" });
     } else {
       input = h("input", { id: inputId, name: field, type: "text", autocomplete: "off", spellcheck: "false",
         inputmode: kind === "float" ? "decimal" : kind === "int" ? "numeric" : "text" });
@@ -117,8 +174,10 @@ export function frame(root, controls, options) {
     input.setAttribute("aria-describedby", error.id);
     inputs[field] = input;
     errors[field] = error;
+    const name = kind === "points" ? h("span", { class: "sim-field-name", text: label }) : h("label", { for: inputId, text: label });
+    const count = kind === "points" ? h("output", { class: "sim-point-count", for: inputId }) : "";
     (primary.includes(field) ? form : moreFields)
-      .append(h("div", { class: "sim-field" }, h("label", { for: inputId, text: label }), input, error));
+      .append(h("div", { class: `sim-field sim-field-${kind}` }, name, input, count, error));
   }
   if (moreFields.children.length) form.append(more);
   const buttons = {
@@ -192,6 +251,18 @@ export function frame(root, controls, options) {
       if (moreFields.contains(inputs[field])) more.open = true;  // a message is never hidden
       return true;
     },
+    /** Tell the frame a control's value was set by the widget (a drawing's points): the
+     * point counts follow, then options.onChange. */
+    changed() {
+      for (const [field] of controls) {
+        if (fields[field][0] !== "points") continue;
+        let n = 0;
+        try { n = parseField(field, fields[field], inputs[field].value).length; } catch { n = null; }
+        const out = inputs[field].parentNode.querySelector("output");
+        if (out) out.textContent = n === null ? "—" : n === 1 ? "1 point" : `${n} points`;
+      }
+      if (options.onChange) options.onChange();
+    },
     /** Draw what the run computed (options.view, or a node the widget drew from it) and keep
      * it for Copy as Python and Download data. */
     draw(data, config, node = options.view(data, config)) {
@@ -200,13 +271,17 @@ export function frame(root, controls, options) {
     },
   };
 
+  /** The text a control holds for value v of field. */
+  const textOf = (field, v) => (fields[field][0] === "points" ? encodePoints(v) : Array.isArray(v) ? v.join(",") : String(v));
+
   function write(config) {
     for (const [field] of controls) {
       const input = inputs[field];
       const v = config[field];
       if (input.type === "checkbox") input.checked = Boolean(v);
-      else input.value = Array.isArray(v) ? v.join(",") : String(v);
+      else input.value = textOf(field, v);
     }
+    ui.changed();
   }
 
   function read() {
@@ -239,7 +314,7 @@ export function frame(root, controls, options) {
       const input = inputs[field];
       try {
         if (values.length > 1) throw new Error(`${field}: given ${values.length} times in the link; expected once, ${describe(...fields[field])}`);
-        if (value.length > HASH_VALUE_MAX) {
+        if (value.length > hashMax(fields[field])) {
           throw new Error(`${field}: ${JSON.stringify(value.slice(0, 40))}… (${value.length} characters) is not allowed (too long); expected ${describe(...fields[field])}`);
         }
         parseField(field, fields[field], value);
@@ -250,8 +325,9 @@ export function frame(root, controls, options) {
       }
       if (input.type === "checkbox") input.checked = value === "true";
       else input.value = value;
-      if (moreFields.contains(input) && String(value) !== String(defaults[field])) more.open = true;
+      if (moreFields.contains(input) && value !== textOf(field, defaults[field])) more.open = true;
     }
+    ui.changed();
     const unknown = [...new Set(params.keys())].filter((k) => !controls.some(([field]) => field === k));
     const notes = [];
     if (bad) notes.push("The link's settings marked below were not used.");
@@ -265,8 +341,7 @@ export function frame(root, controls, options) {
   function toHash(config) {
     const params = new URLSearchParams();
     for (const [field] of controls) {
-      const v = config[field];
-      params.set(field, Array.isArray(v) ? v.join(",") : String(v));
+      params.set(field, textOf(field, config[field]));
     }
     history.replaceState(null, "", `#${id}?${params}`);
   }
@@ -466,7 +541,8 @@ export function pythonOf(plan, taskDefaults) {
   for (const [name, task, config] of plan.calls) {
     const diff = changed(config, taskDefaults[task] || {});
     lines.push(`${name} = api.run(${JSON.stringify(task)}, ${pyLiteral(diff)})`);
-    const flags = Object.entries(diff).map(([k, v]) => `--${k.replace(/_/g, "-")} ${shellWord(Array.isArray(v) ? v.join(",") : String(v))}`);
+    const flagText = (v) => (Array.isArray(v) ? v.map((x) => (Array.isArray(x) ? x.join(",") : x)).join(Array.isArray(v[0]) ? ";" : ",") : String(v));
+    const flags = Object.entries(diff).map(([k, v]) => `--${k.replace(/_/g, "-")} ${shellWord(flagText(v))}`);
     cli.push(["python -m simcore", task, ...flags, "--json"].join(" "));
   }
   lines.push(`data = ${plan.data}  # the numbers the figure shows`);
@@ -488,7 +564,11 @@ function reproduce(root, options) {
   const id = root.id || root.dataset.sim;
   const taskDefaults = JSON.parse(root.dataset.taskDefaults || "{}");
   const builtData = root.querySelector("template.sim-data");
-  let current = builtData ? { data: JSON.parse(builtData.content.textContent), config: JSON.parse(root.dataset.config) } : null;
+  // the build's numbers are parsed when first wanted (Download), not at mount: some are large
+  let current = builtData ? {
+    config: JSON.parse(root.dataset.config),
+    get data() { const data = JSON.parse(builtData.content.textContent); Object.defineProperty(this, "data", { value: data }); return data; },
+  } : null;
   const code = h("code", { class: "language-python" });
   const cli = h("code", { class: "language-bash" });
   const copy = h("button", { type: "button", class: "md-button", "data-action": "copy-python", text: "Copy as Python" });
@@ -504,6 +584,10 @@ function reproduce(root, options) {
 
   function update(data, config) {
     current = { data, config };
+    describeRun(config);
+  }
+
+  function describeRun(config) {
     const text = pythonOf(options.calls(config, taskDefaults), taskDefaults);
     code.textContent = text.python;
     cli.textContent = text.cli;
@@ -534,7 +618,7 @@ function reproduce(root, options) {
     : csvOf(drawn() ? root.querySelector(".sim-output") : options.view(current.data, current.config))));
   json.addEventListener("click", () => save(`${id}.json`, "application/json",
     `${JSON.stringify({ config: current.config, calls: options.calls(current.config, taskDefaults).calls, data: current.data }, null, 1)}\n`));
-  if (current) update(current.data, current.config);
+  if (current) describeRun(current.config);
   else for (const b of [copy, csv, json]) b.disabled = true;
   return { update };
 }

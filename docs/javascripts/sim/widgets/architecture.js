@@ -32,6 +32,8 @@ const ROWS = { plain: [34, 64], residual: [108, 168] };  // label baseline, wire
 const BOX_MAX = 40;
 const BOX_MIN = 6;
 const ARC_GAP = 22;
+const ONE_H = 140;   // network(): one row
+const ONE_MID = 82;
 
 /** A coordinate rounded to 1/100. */
 const num = (v) => String(Math.floor(v * 100 + 0.5) / 100);
@@ -88,14 +90,58 @@ function layerText(layer, p, k, i) {
   return `${where}: ${ops}`;
 }
 
+/** The layer boxes and shortcut arcs of plan p (a network of the given kind) along the wire
+ * at height mid of svg, n boxes of step units from X0. paint(kind, i), when given, colours
+ * layer i: {fill, note} (note ends its title). skips, when given (simcore's field: "0" removes
+ * block b's shortcut), draws a removed shortcut faint, without its addition, and gives every
+ * shortcut a wide transparent path to point at. Each box carries
+ * data-layer, each shortcut a group with data-block (what the playground makes interactive). */
+function row(svg, p, kind, mid, k, cfg, paint, skips = null) {
+  const n = p.layers.length;
+  const step = (X1 - X0) / n;
+  const bw = Math.max(0.8, step * 0.72);
+  svg.append(el("line", { x1: X0, x2: X1, y1: mid, y2: mid, class: "sim-arch-wire" }));
+  p.layers.forEach((layer, i) => {
+    const bh = Math.max(BOX_MIN, BOX_MAX * Math.min(1, layer.out / cfg.width));
+    const odd = layer.role === "block" && layer.block % 2 ? " sim-arch-odd" : "";
+    const painted = paint ? paint(kind, i) : null;
+    svg.append(el("rect", { x: num(X0 + i * step + (step - bw) / 2), y: num(mid - bh / 2), width: num(bw), height: num(bh),
+      class: `sim-arch-layer sim-arch-${layer.role}${odd}`, "data-layer": i, ...(painted ? { style: `fill: ${painted.fill}` } : {}) },
+    el("title", {}, `${kind} ${layerText(layer, p, k, i + 1)}${painted ? `; ${painted.note}` : ""}`)));
+  });
+  p.blocks.forEach((b, index) => {
+    if (!b.shortcut) return;
+    const off = skips !== null && skips[index] === "0";
+    const xa = X0 + b.first * step;
+    const xb = X0 + (b.last + 1) * step;
+    const top = mid - ARC_GAP;
+    const a = Math.min(14, Math.max(4, (xb - xa) * 0.35));
+    const xm = (xa + xb) / 2;
+    const proj = b.shortcut === "projection";
+    const d = `M${num(xa)},${num(mid)}L${num(xa)},${num(top)}Q${num(xm)},${num(top - 2 * a)} `
+      + `${num(xb)},${num(top)}L${num(xb)},${num(mid)}`;
+    const g = el("g", { class: `sim-arch-shortcut${off ? " sim-arch-off" : ""}`, "data-block": index });
+    // a target to point at: the cap between the arc and its chord, and a wide band along the arc
+    if (skips !== null) g.append(el("path", { d: `M${num(xa)},${num(top)}Q${num(xm)},${num(top - 2 * a)} ${num(xb)},${num(top)}Z`, class: "sim-arch-hit" }));
+    g.append(el("path", { d, class: "sim-arch-skip" + (proj ? " sim-arch-projection" : "") }));
+    if (proj) {
+      g.append(el("rect", { x: num(xm - 3), y: num(top - a - 3), width: 6, height: 6, class: "sim-arch-proj" },
+        el("title", {}, "projection shortcut")));
+    }
+    if (!off) {
+      g.append(el("circle", { cx: num(xb), cy: num(mid), r: num(Math.min(3.5, step * 0.4)),
+        class: "sim-arch-add" + (b.after.length ? " sim-arch-post" : "") }));
+    }
+    svg.append(g);
+  });
+}
+
 /** The diagram: one row per kind, one box per weight layer (height ∝ output width), the
  * residual row's shortcuts as dashed arcs ending in the addition; k layers per block.
  * paint(kind, i), when given, colours layer i of that kind: {fill, note} (note ends its title). */
 export function draw(plans, cfg, k, paint = null) {
   const n = plans.plain.layers.length;
   const nb = plans.plain.blocks.length;
-  const step = (X1 - X0) / n;
-  const bw = Math.max(0.8, step * 0.72);
   const label = `Plain and residual networks of depth ${cfg.depth}, width ${cfg.width}, `
     + `${cfg.layout}-activation${cfg.bottleneck ? ", bottleneck" : ""}: `
     + `${n} weight layers each, ${nb} blocks; the residual one has ${nb} shortcuts`;
@@ -107,43 +153,43 @@ export function draw(plans, cfg, k, paint = null) {
     const shortcuts = p.blocks.filter((b) => b.shortcut).length;
     const note = `${kind}: ${n} weight layers` + (shortcuts ? `, ${shortcuts} shortcuts` : ", no shortcuts");
     svg.append(el("text", { x: X0, y: ly, class: `sim-legend sim-arch-name sim-${kind}` }, note));
-    svg.append(el("line", { x1: X0, x2: X1, y1: mid, y2: mid, class: "sim-arch-wire" }));
-    p.layers.forEach((layer, i) => {
-      const bh = Math.max(BOX_MIN, BOX_MAX * Math.min(1, layer.out / cfg.width));
-      const odd = layer.role === "block" && layer.block % 2 ? " sim-arch-odd" : "";
-      const painted = paint ? paint(kind, i) : null;
-      svg.append(el("rect", { x: num(X0 + i * step + (step - bw) / 2), y: num(mid - bh / 2), width: num(bw), height: num(bh),
-        class: `sim-arch-layer sim-arch-${layer.role}${odd}`, ...(painted ? { style: `fill: ${painted.fill}` } : {}) },
-      el("title", {}, `${kind} ${layerText(layer, p, k, i + 1)}${painted ? `; ${painted.note}` : ""}`)));
-    });
-    for (const b of p.blocks) {
-      if (!b.shortcut) continue;
-      const xa = X0 + b.first * step;
-      const xb = X0 + (b.last + 1) * step;
-      const top = mid - ARC_GAP;
-      const a = Math.min(14, Math.max(4, (xb - xa) * 0.35));
-      const xm = (xa + xb) / 2;
-      const proj = b.shortcut === "projection";
-      const d = `M${num(xa)},${num(mid)}L${num(xa)},${num(top)}Q${num(xm)},${num(top - 2 * a)} `
-        + `${num(xb)},${num(top)}L${num(xb)},${num(mid)}`;
-      svg.append(el("path", { d, class: "sim-arch-skip" + (proj ? " sim-arch-projection" : "") }));
-      if (proj) {
-        svg.append(el("rect", { x: num(xm - 3), y: num(top - a - 3), width: 6, height: 6, class: "sim-arch-proj" },
-          el("title", {}, "projection shortcut")));
-      }
-      svg.append(el("circle", { cx: num(xb), cy: num(mid), r: num(Math.min(3.5, step * 0.4)),
-        class: "sim-arch-add" + (b.after.length ? " sim-arch-post" : "") }));
-    }
+    row(svg, p, kind, mid, k, cfg, paint);
   }
-  const after = plans.residual.blocks.length ? plans.residual.blocks[0].after : [];
-  svg.append(
-    el("rect", { x: X0, y: 204, width: 8, height: 10, class: "sim-arch-layer sim-arch-block" }),
-    el("text", { x: X0 + 12, y: 213, class: "sim-legend" }, "weight layer (height ∝ width)"),
-    el("path", { d: "M162,209L180,209", class: "sim-arch-skip sim-arch-legend" }),
-    el("text", { x: 184, y: 213, class: "sim-legend" }, "shortcut"),
-    el("circle", { cx: 236, cy: 209, r: 3.5, class: "sim-arch-add" + (after.length ? " sim-arch-post" : "") }),
-    el("text", { x: 243, y: 213, class: "sim-legend" }, "add" + after.map((x) => `, then ${x}`).join("")),
+  svg.append(legend(plans.residual, 204));
+  return svg;
+}
+
+/** The key under a diagram at height y: weight layer, shortcut, addition. */
+function legend(residual, y) {
+  const after = residual.blocks.length ? residual.blocks[0].after : [];
+  const g = el("g", { class: "sim-arch-key" });
+  g.append(
+    el("rect", { x: X0, y: y, width: 8, height: 10, class: "sim-arch-layer sim-arch-block" }),
+    el("text", { x: X0 + 12, y: y + 9, class: "sim-legend" }, "weight layer (height ∝ width)"),
+    el("path", { d: `M162,${y + 5}L180,${y + 5}`, class: "sim-arch-skip sim-arch-legend" }),
+    el("text", { x: 184, y: y + 9, class: "sim-legend" }, "shortcut"),
+    el("circle", { cx: 236, cy: y + 5, r: 3.5, class: "sim-arch-add" + (after.length ? " sim-arch-post" : "") }),
+    el("text", { x: 243, y: y + 9, class: "sim-legend" }, "add" + after.map((x) => `, then ${x}`).join("")),
   );
+  return g;
+}
+
+/**
+ * One network of a configuration as its own diagram (the playground's): plan p of that kind
+ * in one row under title, layers painted as in draw(), removed shortcuts (skips) faint, and
+ * the key. role "group": the page may make its layers and shortcuts focusable.
+ */
+export function network(p, kind, cfg, k, { title, paint = null, skips = "" }) {
+  const n = p.layers.length;
+  const shortcuts = p.blocks.filter((b) => b.shortcut).length;
+  const on = p.blocks.filter((b, i) => b.shortcut && skips[i] !== "0").length;
+  const note = `${n} weight layers` + (shortcuts ? `, ${on} of ${shortcuts} shortcuts on` : ", no shortcuts");
+  const svg = el("svg", { viewBox: `0 0 ${W} ${ONE_H}`, role: "group", "aria-label": `${title}: ${note}`,
+    class: `sim-chart sim-arch-diagram sim-arch-one sim-${kind}` });
+  svg.append(el("text", { x: X0, y: 16, class: "sim-chart-title" }, title));
+  svg.append(el("text", { x: X0, y: 32, class: `sim-legend sim-arch-name sim-${kind}` }, note));
+  row(svg, p, kind, ONE_MID, k, cfg, paint, skips);
+  svg.append(legend(p, ONE_H - 16));
   return svg;
 }
 

@@ -73,10 +73,12 @@ export function stoppedAfter(histories) {
 
 /** Train both networks of config side by side (a "train" stream each): every record goes into
  * histories[kind] as it arrives, then onRecords() runs; resolves to the streams' outcomes
- * (ui.stopped set when one did not finish). */
-export async function trainBoth(root, config, ui, histories, onRecords) {
+ * (ui.stopped set when one did not finish). configs[kind], when given, is that network's config
+ * in place of {...config, kind}; options go to bridge.stream (e.g. paused). */
+export async function trainBoth(root, config, ui, histories, onRecords, { configs = null, ...options } = {}) {
   const total = 2 * (config.epochs + 1);
-  ui.handles = KINDS.map((kind) => bridge.stream({ ...config, kind }, {
+  ui.handles = KINDS.map((kind) => bridge.stream(configs ? configs[kind] : { ...config, kind }, {
+    ...options,
     onProgress: ui.onProgress,
     onEpochs: (records) => {
       if (root.dataset.state === "loading") ui.setState("running", "Training…");
