@@ -27,13 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 sys.path.insert(0, str(ROOT / "scripts"))
-from bench_browser import BOOT, OBSERVE, build  # noqa: E402
+from bench_browser import OBSERVE, build  # noqa: E402
 from conftest import ARGS, CHROMIUM, _Quiet, serve  # noqa: E402
 from widgets import playground  # noqa: E402
 
 from simcore import api  # noqa: E402
 
 R = 'div[data-sim="playground"]'
+BOOT = """async () => (await import(new URL("/javascripts/sim/bridge.js", location.href).href)).start()"""
 # every redraw's epoch and time, and the click's time, on the page's clock
 CLOCK = """
 window.__drawn = []; window.__click = null;

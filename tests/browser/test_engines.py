@@ -19,6 +19,7 @@ from sim_page import SHOWN_NUMBERS
 import engines
 import test_identity_widget
 import test_init_widget
+import test_playground
 import test_trainer
 
 pytestmark = [pytest.mark.engines,
@@ -31,6 +32,7 @@ WIDGETS = {
                              for key in test_trainer.SHOWN}),
     "identity": ("/lab/identity/", test_identity_widget.ROOT, test_identity_widget.native_numbers),
     "init": ("/lab/init/", test_init_widget.ROOT, test_init_widget.native_numbers),
+    "playground": ("/lab/playground/", test_playground.ROOT, test_playground.native_numbers),
 }
 
 
@@ -104,6 +106,30 @@ def test_default_run_equals_native_simcore_bit_for_bit(engine, probed_url, kind,
     assert page_errors(engine) == []
     tally.count("Engines", f"widget default runs equal to native simcore bit for bit, {engine.name}")
     tally.count("Engines", f"numbers compared bit for bit, {engine.name}", len(want))
+
+
+def test_playground_steps_and_plays_a_shared_network_as_native(engine, probed_url, tally):
+    """A link with a shortcut removed and the reader's own points; stepped to epoch 2, then
+    played to the end: the readout equals native simcore's at each, bit for bit."""
+    root = test_playground.ROOT
+    points = [[-1, 0.5, 0], [-0.5, -1, 0], [1, 0.25, 1], [0.75, -1.5, 1], [0, 2, 0], [0.1, -2, 1]]
+    link = f"#playground?{test_playground.SMALL}&skips=101&dataset=custom&points={test_playground.encode_points(points)}"
+    engine.goto(probed_url + "/references/")  # a fresh page (no widget): from the playground's own, a link would only change its hash
+    engine.goto(probed_url + "/lab/playground/" + link)
+    engine.wait_for(mounted(root), 60)
+    cfg = {**engine.evaluate(f"JSON.parse(document.querySelector({json.dumps(root)}).dataset.config)"),
+           "depth": 8, "epochs": 4, "seed": 3, "skips": "101", "dataset": "custom", "points": points}
+    shown = lambda: {k: v["value"] for k, v in engine.evaluate(f"({SHOWN_NUMBERS})({json.dumps(root)})").items()}  # noqa: E731
+    epoch = f"document.querySelector({json.dumps(root)}).dataset.epoch"
+    for e in range(3):
+        engine.click(f"{root} [data-action=step]")
+        engine.wait_for(f"{epoch} === '{e}'", 240)
+    assert shown() == test_playground.native_numbers(cfg, epoch=2)
+    engine.click(f"{root} [data-action=pause]")  # Resume
+    engine.wait_for(f"document.querySelector({json.dumps(root)}).dataset.state === 'done'", 240)
+    assert shown() == test_playground.native_numbers(cfg)
+    assert page_errors(engine) == []
+    tally.count("Engines", f"playground runs stepped and played to native simcore's numbers, {engine.name}")
 
 
 def test_a_bad_link_value_shows_its_message(engine, probed_url, tally):

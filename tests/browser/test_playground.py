@@ -25,6 +25,26 @@ SMALL = "depth=8&epochs=4&seed=3"  # 3 blocks; a few seconds natively
 READY = f"{ROOT} svg.sim-residual g.sim-arch-shortcut[role]"  # mounted: the switches work
 
 
+SHOWN = ("epoch", "train_loss", "train_acc", "test_acc")  # the readout's numbers, per network
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def encode_points(points) -> str:
+    """Points [[x, y, class], ...] on the 0.01 grid as the page writes them in its address:
+    four base64url characters a point, ((x index · 1001 + y index) · 3 + class) in 24 bits."""
+    out = []
+    for x, y, c in points:
+        v = (round((x + 5) * 100) * 1001 + round((y + 5) * 100)) * 3 + c
+        out.append("".join(B64[(v >> s) & 63] for s in (18, 12, 6, 0)))
+    return "".join(out)
+
+
+def native_numbers(config: dict, epoch: int | None = None) -> dict:
+    """The readout's numbers at an epoch (the last by default), natively, keyed kind.key."""
+    runs = native(config)
+    return {f"{k}.{key}": runs[k][-1 if epoch is None else epoch][key] for k in ("plain", "residual") for key in SHOWN}
+
+
 def strict(value):
     return json.loads(json.dumps(render.timeless(value), allow_nan=False))
 
@@ -204,6 +224,19 @@ def test_switches_and_drawing_work_by_keyboard_alone(probe, base_url):
     wait_done(page)
     got = drawn(page)
     assert got["config"]["points"] == [[0, 0, 0], [-0.5, 0, 0], [0.5, 0.5, 1], [0.5, 0.4, 1]]
+    assert strict(got["data"]["residual"]) == native(got["config"])["residual"]
+    probe.assert_clean()
+
+
+def test_points_in_a_link_are_the_points_simcore_trains_on(probe, base_url):
+    page = probe.page
+    points = [[-1.5, 0.25, 0], [-1.2, -0.7, 0], [1.3, 0.4, 1], [0.9, -1.1, 1], [0.05, 2.5, 2], [-0.01, -2.99, 2]]
+    page.goto(f"{base_url}{PAGE}#playground?{SMALL}&dataset=custom&points={encode_points(points)}")
+    page.wait_for_selector(READY, state="attached")
+    page.click(f"{ROOT} [data-action=run]")
+    wait_done(page)
+    got = drawn(page)
+    assert got["config"]["points"] == points
     assert strict(got["data"]["residual"]) == native(got["config"])["residual"]
     probe.assert_clean()
 

@@ -230,7 +230,7 @@ export function mount(root) {
       const plans = (await ui.task("plan", arch(config, taskDefaults))).plans;
       if (ui.stopped) return "Stopped.";
       data = { plain: [], residual: [], plans };
-      const trained = trainBoth(root, config, ui, data, () => schedule(config), { configs: configs(config), paused: startPaused });
+      const trained = trainBoth(root, config, ui, data, () => schedule(config), { configs: configs(config), paused: startPaused, maxPerCall: 1 });
       for (const handle of ui.handles) handle.pace(pace);
       if (startPaused) stepAll();
       await trained;
