@@ -4,6 +4,8 @@ at phone width; every number against native simcore, bit for bit."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -97,6 +99,11 @@ def test_step_plays_one_epoch_at_a_time_and_every_number_is_native(probe, base_u
     assert layers.count() == 8
     norm = want["residual"][2]["grad_norms"][4]
     assert f"‖∂L/∂W‖ = {norm:.1e}".replace("e-0", "e-").replace("e+0", "e+") in layers.nth(4).get_attribute("aria-label")
+    # Download data (CSV): the curves, the boundaries and every layer's gradient at every epoch shown
+    rows = list(csv.reader(io.StringIO(download(page, ROOT, "download-csv"))))
+    grads = [r for r in rows if r[1] == "gradient norm by layer"]
+    assert len(grads) == 2 * 3 * 8 and {r[0] for r in grads} == {"Plain network", "Residual network"}
+    assert ["Residual network", "gradient norm by layer", "2", "5", repr(want["residual"][2]["grad_norms"][4])] in grads
     page.click(f"{ROOT} [data-action=pause]")  # Resume: on to the end
     wait_done(page)
     got = drawn(page)
