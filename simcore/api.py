@@ -50,6 +50,8 @@ FIELDS: dict[str, tuple[str, object]] = {
     "activation": ("choice", ACTIVATIONS),
     "init": ("choice", SCHEMES),
     "zero_init": ("bool", None),
+    "learn_alpha": ("bool", None),
+    "fixup": ("bool", None),
     "alpha": ("float", (0.0, 2.0)),
     "carry_bias": ("float", (-10.0, 10.0)),
     "growth": ("int", (1, 64)),
@@ -89,6 +91,12 @@ NOTES: dict[str, str] = {
     "skips": "one character per residual block, 1 keeps its shortcut and 0 removes it (that "
              "block is then the plain block: the same layers and initial weights, no addition); "
              "empty: every shortcut kept. Only for kind residual",
+    "learn_alpha": "residual: each block's α (alpha) becomes a learned scalar starting at alpha; "
+                   "with alpha 0 and norm false this is SkipInit (De & Smith 2020) and ReZero "
+                   "(Bachlechner et al. 2020)",
+    "fixup": "residual, norm false: Fixup's initialisation (Zhang et al. 2019): each branch's "
+             "dense layers scaled by blocks^(-1/(2m-2)), its last layer and the head zero, "
+             "scalar biases before every dense layer and activation, a scalar multiplier per branch",
     "frames": "gradflow: also return the run seen at epochs 0, 1, 2, 4, …, epochs (one run, "
               "measured at each checkpoint), as the gradient-flow widget animates it",
 }

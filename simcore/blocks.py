@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arithmetic import PORTABLE, Arithmetic
-from .layers import Activation, BatchNorm, Container, Dense, Sequential
+from .layers import Activation, BatchNorm, Container, Dense, Scalar, Sequential
 from .messages import FieldError
 
 LAYOUTS = ("post", "pre")
@@ -73,6 +73,29 @@ def zero_last(branch: Sequential) -> None:
 # --8<-- [end:zero-last]
 
 
+# --8<-- [start:fixup]
+def fixup(branch: Sequential, blocks: int, arithmetic: Arithmetic = PORTABLE) -> Sequential:
+    """Fixup's initialisation of one residual branch without normalisation (Zhang et al., 2019).
+
+    With ``blocks`` residual branches of ``m`` weight layers each: the branch's dense layers
+    are scaled by ``blocks^(−1/(2m−2))``, its last dense layer is zeroed (so the block starts as
+    its shortcut), a scalar bias (0) goes before every dense layer and activation, and a scalar
+    multiplier (1) and a scalar bias (0) after the last layer. Returns the new branch.
+    """
+    dense = [layer for layer in branch.layers if isinstance(layer, Dense)]
+    scale = float(blocks) ** (-1.0 / (2 * len(dense) - 2))
+    for layer in dense[:-1]:
+        layer.params["W"] *= scale
+    zero_last(Sequential(dense[-1]))
+    layers: list = []
+    for layer in branch.layers:
+        if isinstance(layer, (Dense, Activation)):
+            layers.append(Scalar("bias", 0.0, arithmetic))
+        layers.append(layer)
+    return Sequential(*layers, Scalar("scale", 1.0, arithmetic), Scalar("bias", 0.0, arithmetic))
+# --8<-- [end:fixup]
+
+
 class PlainBlock(Container):
     """The residual block without its shortcut: ``y = act(F(x))`` (post) or ``y = F(x)`` (pre)."""
 
@@ -111,6 +134,10 @@ class ResidualBlock(Container):
         Residual scaling α (Szegedy et al., 2017); 1 is the plain ResNet.
     zero_init : bool
         Zero the branch's last layer, so the fresh block is its shortcut.
+    learn_alpha : bool
+        Make α a learned scalar of the block, starting at ``alpha`` (SkipInit and ReZero:
+        ``alpha=0``, De & Smith 2020; Bachlechner et al. 2020): the branch ends in a
+        :class:`~simcore.layers.Scalar` and the fixed α is 1.
 
     Notes
     -----
@@ -120,13 +147,15 @@ class ResidualBlock(Container):
 
     def __init__(self, widths: list[int], rng: np.random.Generator, layout: str = "post",
                  activation: str = "relu", norm: bool = True, init: str = "he_normal",
-                 alpha: float = 1.0, zero_init: bool = False,
+                 alpha: float = 1.0, zero_init: bool = False, learn_alpha: bool = False,
                  arithmetic: Arithmetic = PORTABLE) -> None:
         self.layout = layout
-        self.alpha = float(alpha)
+        self.alpha = 1.0 if learn_alpha else float(alpha)
         self.branch = make_branch(widths, layout, activation, norm, rng, init, arithmetic)
         if zero_init:
             zero_last(self.branch)
+        if learn_alpha:
+            self.branch = Sequential(*self.branch.layers, Scalar("scale", alpha, arithmetic))
         d_in, d_out = widths[0], widths[-1]
         self.shortcut: Sequential | None = None
         if d_in != d_out:

@@ -293,6 +293,42 @@ _ACTIVATION = {"relu": (_relu, _d_relu), "leaky_relu": (_leaky_relu, _d_leaky_re
 assert tuple(_ACTIVATION) == ACTIVATIONS
 
 
+class Scalar(Layer):
+    """One learned number applied to the whole input: ``Y = s·X`` (``op="scale"``) or
+    ``Y = X + s`` (``op="bias"``), ``s`` of shape ``(1,)`` starting at ``value``.
+
+    SkipInit's and ReZero's branch multiplier α (De & Smith, 2020; Bachlechner et al., 2020),
+    and Fixup's scalar biases and multiplier (Zhang et al., 2019). ``∂L/∂s`` is a sum over every
+    element, added by the arithmetic's column sums (the rows, then the columns, in order)."""
+
+    NAMES = {"scale": "×s", "bias": "+b"}
+
+    def __init__(self, op: str, value: float, arithmetic: Arithmetic = PORTABLE) -> None:
+        super().__init__()
+        if op not in self.NAMES:
+            raise ValueError(f"op: {op!r} is not scale or bias")
+        self.op, self.name, self.arithmetic = op, self.NAMES[op], arithmetic
+        self.params["s"] = np.array([float(value)])
+        self.zero_grads()
+        self._X: np.ndarray | None = None
+
+    def _total(self, A: np.ndarray) -> np.ndarray:
+        colsum = self.arithmetic.colsum
+        return colsum(np.ascontiguousarray(colsum(A)).reshape(-1, 1))
+
+    def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
+        self._X = X
+        s = self.params["s"]
+        return X * s if self.op == "scale" else X + s
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        if self.op == "bias":
+            self.grads["s"] = self._total(dY)
+            return dY
+        self.grads["s"] = self._total(dY * self._X)
+        return dY * self.params["s"]
+
+
 class BatchNorm(Layer):
     """Batch normalisation over the batch axis (Ioffe & Szegedy, 2015).
 

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from . import arithmetic as _arithmetic
-from .blocks import DenseLayer, HighwayBlock, PlainBlock, ResidualBlock, transition
+from .blocks import DenseLayer, HighwayBlock, PlainBlock, ResidualBlock, fixup, transition
 from .layers import Activation, BatchNorm, Container, Dense, Sequential
 from .messages import FieldError
 
@@ -47,6 +47,8 @@ class NetFields:
     init: str = "he_normal"
     zero_init: bool = False       # zero the last layer of every residual branch
     alpha: float = 1.0            # residual scaling
+    learn_alpha: bool = False     # residual: α a learned scalar per block, from alpha (SkipInit/ReZero: 0)
+    fixup: bool = False           # residual without norm: Fixup's initialisation (Zhang et al. 2019)
     carry_bias: float = -2.0      # highway gate bias at initialisation
     growth: int = 8               # dense: features added per dense layer
     dense_layers: int = 4         # dense: layers per dense block (then a transition)
@@ -89,6 +91,13 @@ def check_depth(cfg: NetConfig) -> None:
         raise FieldError("depth", f"depth: {cfg.depth} is not 2 + {k}·b with b >= 1 blocks "
                          f"for kind {cfg.kind!r}{' (bottleneck)' if k == 3 else ''}")
     check_skips(cfg)
+    for field, on in (("learn_alpha", cfg.learn_alpha), ("fixup", cfg.fixup)):
+        if on and cfg.kind != "residual":
+            raise FieldError(field, f"{field}: true is not allowed for kind {cfg.kind!r} (only a residual "
+                             "net has branches to scale); expected false")
+    if cfg.fixup and cfg.norm:
+        raise FieldError("fixup", "fixup: true is not allowed with norm true (Fixup's initialisation "
+                         "replaces normalisation); set norm false")
 
 
 def check_skips(cfg: NetConfig) -> None:
@@ -141,7 +150,7 @@ class Network(Container):
                 else:
                     blocks.append(ResidualBlock(widths, rng, cfg.layout, act, norm, init,
                                                 alpha=cfg.alpha, zero_init=cfg.zero_init,
-                                                arithmetic=ar))
+                                                learn_alpha=cfg.learn_alpha, arithmetic=ar))
         elif cfg.kind == "highway":
             blocks = [HighwayBlock(w, rng, act, norm, init, cfg.carry_bias, arithmetic=ar)
                       for _ in range(n_mid)]
@@ -160,6 +169,11 @@ class Network(Container):
         head = [*([BatchNorm(w, arithmetic=ar)] if norm else []), Activation(act, arithmetic=ar)] if pre else []
         self.head = Sequential(*head, Dense(w, cfg.n_classes, rng, init="xavier_normal",
                                             arithmetic=ar))
+        if cfg.fixup:  # every branch rescaled and ending in zero, and the head zero
+            residual = [b for b in blocks if isinstance(b, ResidualBlock)]
+            for b in residual:
+                b.branch = fixup(b.branch, len(residual), ar)
+            self.head.layers[-1].params["W"][...] = 0.0
         if self.dtype != np.float64:
             # drawn in float64 (as every rng draw is), then rounded: a float32 net starts from
             # the float64 net's weights, rounded
@@ -260,7 +274,7 @@ def _units(leaves: list, pre: bool) -> list[tuple[Dense, list[str]]]:
         if isinstance(leaf, Dense):
             units.append((leaf, pending + ["dense"]))
             pending = []
-        elif pre:
+        elif pre or not units:  # (Fixup's scalar bias comes before the first dense layer)
             pending.append("BN" if isinstance(leaf, BatchNorm) else leaf.name)
         else:
             units[-1][1].append("BN" if isinstance(leaf, BatchNorm) else leaf.name)

@@ -139,7 +139,7 @@ WIDGET_PAGES = {"trainer": "/trainer/", "lesion": "/lab/lesion/", "gradient-flow
                 "identity": "/lab/identity/", "init": "/lab/init/", "shattering": "/lab/shattering/",
                 "landscape": "/lab/landscape/", "block-explorer": "/lab/block-explorer/",
                 "variants": "/lab/variants/", "architecture": "/lab/architecture/",
-                "playground": "/lab/playground/"}
+                "playground": "/lab/playground/", "normfree": "/lab/normfree/"}
 
 
 def built_data(page, root: str):

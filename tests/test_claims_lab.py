@@ -164,3 +164,42 @@ def test_playground_page_claims():
     assert (fit(skips="000011111"), fit(skips="111110000")) == (73.1, 78.8)
     assert api.train({**base, "kind": "residual", "skips": "0" * 9})["history"][-1]["train_acc"] == plain[-1]["train_acc"]
     assert (fit(kind="plain", depth=8), fit(depth=8)) == (93.8, 95.0)
+
+
+# --- docs/lab/normfree.md (and the sentence of docs/blocks.md) -----------------------------
+
+def test_normfree_page_claims():
+    from decimal import ROUND_HALF_UP, Decimal
+
+    def pct(v: float) -> float:  # as the page rounds: JavaScript's (100 * v).toFixed(1)
+        return float(Decimal(100 * v).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+    base = api.defaults("normfree")
+    assert (base["depth"], base["width"], base["layout"], base["n"], base["optimizer"], base["lr"],
+            base["epochs"], base["seed"]) == (32, 16, "pre", 300, "momentum", 0.1, 40, 0)
+    res = api.normfree(base)
+    v = res["variants"]
+    acc = {k: (pct(x["final"]["train_acc"]), pct(x["final"]["test_acc"])) for k, x in v.items()}
+    assert acc["plain"] == (50.0, 50.0)
+    assert v["residual"]["final"]["status"] == "diverged" and v["residual"]["final"]["epoch"] == 1
+    assert (acc["batchnorm"], acc["skipinit"], acc["fixup"]) == ((94.2, 96.7), (95.8, 95.0), (57.5, 58.3))
+    signal = {k: x["init"]["signal"] for k, x in v.items()}
+    assert len(signal["plain"]) == 16 and round(signal["plain"][0], 2) == 1.11
+    assert [f"{signal[k][-1]:.3g}" for k in ("plain", "residual", "batchnorm", "skipinit", "fixup")] == \
+        ["0.124", "284", "4.14", "1.11", "1.11"]
+    assert round((signal["residual"][-1] / signal["residual"][0]) ** (2 / 15), 2) == 2.09  # variance per block
+    bn = [s * s for s in signal["batchnorm"]]
+    assert (round(bn[0], 2), round(bn[-1], 1), round((bn[-1] - bn[0]) / 15, 2)) == (1.23, 17.2, 1.06)
+    assert not any(v["fixup"]["init"]["grad_x"]) and v["fixup"]["init"]["grad_w"][-1] > 0  # only the classifier
+    seeds = [api.normfree({**base, "seed": s})["variants"] for s in (1, 2)]
+    assert [pct(r["batchnorm"]["final"]["train_acc"]) for r in seeds] == [97.9, 97.5]
+    assert [pct(r["skipinit"]["final"]["train_acc"]) for r in seeds] == [72.1, 96.3]
+    assert [pct(r["fixup"]["final"]["train_acc"]) for r in seeds] == [69.2, 60.8]
+    tries = {name: api.normfree({**base, **change})["variants"]
+             for name, change in (("depth 8", {"depth": 8}), ("post", {"layout": "post"}), ("lr", {"lr": 0.01}))}
+    fin = lambda r, k: pct(r[k]["final"]["train_acc"])  # noqa: E731
+    d8 = tries["depth 8"]
+    assert d8["residual"]["final"]["status"] == "done"
+    assert [fin(d8, k) for k in ("residual", "plain", "batchnorm", "skipinit", "fixup")] == [77.5, 95.8, 94.6, 95.0, 74.6]
+    assert [fin(tries["post"], k) for k in ("batchnorm", "skipinit", "fixup")] == [82.9, 95.4, 62.1]
+    assert [fin(tries["lr"], k) for k in ("plain", "batchnorm", "skipinit", "fixup")] == [87.9, 94.2, 60.4, 60.4]

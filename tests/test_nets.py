@@ -3,6 +3,7 @@ import pytest
 
 from gradcheck import close, numerical_grad
 from simcore.blocks import ResidualBlock
+from simcore.layers import Dense
 from simcore.losses import softmax_cross_entropy
 from simcore.nets import KINDS, NetConfig, Network, block_widths, plan
 
@@ -162,3 +163,66 @@ def test_skips_of_the_wrong_length_kind_or_character_name_the_field():
     # every task that trains both kinds from one config refuses a mask: the plain net has none
     with pytest.raises(ValueError, match="^skips: "):
         api.lesion({"depth": 8, "skips": "111"})
+
+
+# --- SkipInit/ReZero (a learned α per block) and Fixup: networks without normalisation ----
+
+@pytest.mark.parametrize("layout", ["post", "pre"])
+@pytest.mark.parametrize("change", [{"learn_alpha": True, "alpha": 0.3}, {"fixup": True},
+                                    {"fixup": True, "learn_alpha": True, "alpha": 0.5}])
+def test_learned_alpha_and_fixup_gradients_check(rng, layout, change):
+    net = Network(NetConfig(kind="residual", depth=6, width=5, d_in=3, n_classes=4, layout=layout,
+                            norm=False, seed=2, **change))
+    # Fixup starts with zero last layers and head: move off that point, so every gradient counts
+    for k, v in net.params.items():
+        v += 0.1 * rng.normal(size=v.shape)
+    net_gradcheck(net, rng.normal(size=(8, 3)), rng.integers(0, 4, size=8))
+
+
+def test_scalar_layers_gradients_check(rng):
+    from gradcheck import check_layer
+
+    from simcore.layers import Scalar
+    for op, value in (("scale", 0.7), ("bias", -0.2)):
+        check_layer(Scalar(op, value), rng.normal(size=(6, 4)), rng)
+
+
+def test_skipinit_starts_as_the_stem_and_head_alone_and_learns_alpha(rng):
+    X = rng.normal(size=(16, 2))
+    net = Network(NetConfig(kind="residual", depth=10, width=6, norm=False, layout="pre",
+                            learn_alpha=True, alpha=0.0))
+    alphas = [k for k in net.params if k.endswith(".s")]
+    assert len(alphas) == 4 and all(net.params[k][0] == 0.0 for k in alphas)
+    direct = net.head.forward(net.stem.forward(X))  # every block is its shortcut at the start
+    np.testing.assert_array_equal(net.forward(X), direct)
+    net.forward(X)
+    net.backward(rng.normal(size=(16, 2)))
+    assert all(net.grads[k][0] != 0.0 for k in alphas)  # α learns, though the branch adds nothing yet
+
+
+def test_fixup_is_the_papers_initialisation(rng):
+    cfg = dict(kind="residual", depth=10, width=6, norm=False, seed=3)
+    plain_init = Network(NetConfig(**cfg))
+    net = Network(NetConfig(**cfg, fixup=True))
+    scale = 4 ** (-1 / (2 * 2 - 2))  # 4 branches of m = 2 layers: L^(-1/(2m-2)) = 1/2
+    for before, after in zip(plain_init.blocks, net.blocks):
+        dense = [leaf for leaf in after.branch.leaves() if isinstance(leaf, Dense)]
+        first = [leaf for leaf in before.branch.leaves() if isinstance(leaf, Dense)][0]
+        np.testing.assert_array_equal(dense[0].params["W"], first.params["W"] * scale)
+        assert not dense[-1].params["W"].any()
+        ops = [getattr(leaf, "name", type(leaf).__name__) for leaf in after.branch.leaves()]
+        assert ops == ["+b", "Dense", "+b", "relu", "+b", "Dense", "×s", "+b"]
+    assert not net.head.layers[-1].params["W"].any()
+    X = rng.normal(size=(16, 2))
+    np.testing.assert_array_equal(net.forward(X), np.zeros((16, 2)))  # the zero head
+
+
+def test_learned_alpha_and_fixup_name_their_field_where_they_do_not_apply():
+    with pytest.raises(ValueError, match=r"^fixup: true is not allowed with norm true"):
+        Network(NetConfig(kind="residual", norm=True, fixup=True))
+    for field in ("fixup", "learn_alpha"):
+        with pytest.raises(ValueError, match=rf"^{field}: true is not allowed for kind 'plain'"):
+            Network(NetConfig(kind="plain", norm=False, **{field: True}))
+    p = plan(NetConfig(kind="residual", depth=6, norm=False, fixup=True))
+    assert p["layers"][1]["ops"] == ["+b", "dense", "+b", "relu", "+b"]
+    assert p["layers"][2]["ops"] == ["dense", "×s", "+b"]

@@ -53,9 +53,10 @@ PAGES = {
     "/blocks/": {"architecture": {"depth": "8"}, "block-explorer": {"block_width": "4"}},
     "/family/": {"variants": {"resolution": "64"}},
     "/lab/playground/": {"playground": {"depth": "8", "epochs": "2"}},
+    "/lab/normfree/": {"normfree": {"depth": "8", "epochs": "2", "n": "60"}},
 }
 KINDS = {"trainer", "convergence", "degradation", "gradient-flow", "shattering", "lesion",
-         "landscape", "identity", "init", "architecture", "block-explorer", "variants", "playground"}
+         "landscape", "identity", "init", "architecture", "block-explorer", "variants", "playground", "normfree"}
 
 # Before any page script: a payload that runs sets window.__pwned (the dialogs too); every
 # element added with a payload in it, and every data-state a widget takes, is recorded.
