@@ -52,6 +52,7 @@ FIELDS: dict[str, tuple[str, object]] = {
     "zero_init": ("bool", None),
     "learn_alpha": ("bool", None),
     "fixup": ("bool", None),
+    "survival": ("float", (0.05, 1.0)),
     "alpha": ("float", (0.0, 2.0)),
     "carry_bias": ("float", (-10.0, 10.0)),
     "growth": ("int", (1, 64)),
@@ -97,6 +98,10 @@ NOTES: dict[str, str] = {
     "fixup": "residual, norm false: Fixup's initialisation (Zhang et al. 2019): each branch's "
              "dense layers scaled by blocks^(-1/(2m-2)), its last layer and the head zero, "
              "scalar biases before every dense layer and activation, a scalar multiplier per branch",
+    "survival": "residual: stochastic depth (Huang et al. 2016): in training, block l of L is "
+                "skipped (its shortcut alone) with probability (l/L)(1 - survival), drawn per step "
+                "from the seed; at test time its branch is scaled by its survival probability. "
+                "1: off",
     "frames": "gradflow: also return the run seen at epochs 0, 1, 2, 4, …, epochs (one run, "
               "measured at each checkpoint), as the gradient-flow widget animates it",
 }

@@ -156,6 +156,11 @@ class ResidualBlock(Container):
             zero_last(self.branch)
         if learn_alpha:
             self.branch = Sequential(*self.branch.layers, Scalar("scale", alpha, arithmetic))
+        # stochastic depth (Huang et al. 2016): the probability that the block survives a
+        # training step (set by the network), and whether this step dropped it
+        self.survival = 1.0
+        self.dropped = False
+        self._skipped = False
         d_in, d_out = widths[0], widths[-1]
         self.shortcut: Sequential | None = None
         if d_in != d_out:
@@ -178,15 +183,26 @@ class ResidualBlock(Container):
     # --8<-- [start:residual-block]
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         S = X if self.shortcut is None else self.shortcut.forward(X, train)
+        self._skipped = train and self.dropped
+        if self._skipped:  # stochastic depth dropped the block for this step: the shortcut alone
+            Y = S.copy() if S is X else S
+            return self.out_act.forward(Y, train) if self.out_act else Y
         F = self.branch.forward(X, train)  # a new array: the branch ends in BN or dense
         if self.alpha != 1.0:  # (1·F is F: skip that pass)
             np.multiply(F, self.alpha, out=F)
+        if not train and self.survival != 1.0:  # stochastic depth at test time: the expected branch
+            np.multiply(F, self.survival, out=F)
         Y = np.add(S, F, out=F)  # S + α·F
         return self.out_act.forward(Y, train) if self.out_act else Y
 
     # --8<-- [start:residual-backward]
     def backward(self, dY: np.ndarray) -> np.ndarray:
         dS = self.out_act.backward(dY) if self.out_act else dY
+        if self._skipped:  # a dropped block: its branch gets a zero gradient for this step
+            for leaf in self.branch.leaves():
+                for g in leaf.grads.values():
+                    g[...] = 0.0
+            return dS if self.shortcut is None else self.shortcut.backward(dS)
         dX_branch = self.branch.backward(dS if self.alpha == 1.0 else self.alpha * dS)
         if self.shortcut is None:
             # the gradient highway: dS reaches x untouched

@@ -49,6 +49,7 @@ class NetFields:
     alpha: float = 1.0            # residual scaling
     learn_alpha: bool = False     # residual: α a learned scalar per block, from alpha (SkipInit/ReZero: 0)
     fixup: bool = False           # residual without norm: Fixup's initialisation (Zhang et al. 2019)
+    survival: float = 1.0         # residual: stochastic depth, the last block's survival probability (1: off)
     carry_bias: float = -2.0      # highway gate bias at initialisation
     growth: int = 8               # dense: features added per dense layer
     dense_layers: int = 4         # dense: layers per dense block (then a transition)
@@ -95,6 +96,9 @@ def check_depth(cfg: NetConfig) -> None:
         if on and cfg.kind != "residual":
             raise FieldError(field, f"{field}: true is not allowed for kind {cfg.kind!r} (only a residual "
                              "net has branches to scale); expected false")
+    if cfg.survival != 1.0 and cfg.kind != "residual":
+        raise FieldError("survival", f"survival: {cfg.survival} is not allowed for kind {cfg.kind!r} (only "
+                         "a residual block can be dropped: its shortcut carries on); expected 1")
     if cfg.fixup and cfg.norm:
         raise FieldError("fixup", "fixup: true is not allowed with norm true (Fixup's initialisation "
                          "replaces normalisation); set norm false")
@@ -169,6 +173,9 @@ class Network(Container):
         head = [*([BatchNorm(w, arithmetic=ar)] if norm else []), Activation(act, arithmetic=ar)] if pre else []
         self.head = Sequential(*head, Dense(w, cfg.n_classes, rng, init="xavier_normal",
                                             arithmetic=ar))
+        residual = [b for b in blocks if isinstance(b, ResidualBlock)]
+        for i, b in enumerate(residual, start=1):  # stochastic depth: linear decay to survival
+            b.survival = 1.0 - i / len(residual) * (1.0 - cfg.survival)
         if cfg.fixup:  # every branch rescaled and ending in zero, and the head zero
             residual = [b for b in blocks if isinstance(b, ResidualBlock)]
             for b in residual:
@@ -182,6 +189,15 @@ class Network(Container):
     def children(self):
         return ([("stem", self.stem)] + [(f"blocks.{i}", b) for i, b in enumerate(self.blocks)]
                 + [("head", self.head)])
+
+    def drop(self, rng: np.random.Generator | None) -> None:
+        """Stochastic depth: draw which residual blocks the next training step skips (block
+        ``l`` survives with its ``survival``), one uniform number per block from ``rng``; ``None``
+        keeps every block. Only training-mode passes skip a dropped block."""
+        residual = [b for b in self.blocks if isinstance(b, ResidualBlock)]
+        u = rng.random(len(residual)) if rng is not None else None
+        for i, b in enumerate(residual):
+            b.dropped = u is not None and u[i] >= b.survival
 
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         X = np.asarray(X, dtype=self.dtype)  # no copy when it already has the net's dtype

@@ -103,6 +103,8 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
     Xtr, ytr, Xte, yte = ds["X_train"], ds["y_train"], ds["X_test"], ds["y_test"]
     opt = make_optimizer(cfg.optimizer, cfg.lr, cfg.momentum, cfg.weight_decay)
     order_rng = np.random.default_rng([cfg.seed, 1])
+    # stochastic depth: which blocks each step drops, from the seed (none drawn when it is off)
+    drop_rng = np.random.default_rng([cfg.seed, 2]) if cfg.survival != 1.0 else None
     n = len(ytr)
     bs = min(cfg.batch_size, n)
     steps = -(-n // bs)
@@ -140,6 +142,8 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
                 lr = learning_rate(step, steps, cfg.epochs, cfg.lr, cfg.schedule, cfg.warmup,
                                    cfg.step_size, cfg.gamma)
                 opt.lr = lr
+                if drop_rng is not None:
+                    net.drop(drop_rng)
                 batch_loss, dZ = _loss(cfg.loss, net.forward(Xtr[idx], train=True), ytr[idx],
                                        net.arithmetic)
                 if not np.isfinite(batch_loss):
@@ -150,6 +154,8 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
                 sums += [norm(w.grads["W"]) for w in weights]
                 opt.step(net)
                 step += 1
+            if drop_rng is not None:
+                net.drop(None)  # every block back for what measures the network between epochs
             # --8<-- [end:epoch-loop]
             rec = _record(net, cfg, epoch, Xtr, ytr, Xte, yte, lr, list(sums / steps), start)
             rec["batch_loss"] = None if bad else _finite(batch_losses / steps)

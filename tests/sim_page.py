@@ -139,7 +139,8 @@ WIDGET_PAGES = {"trainer": "/trainer/", "lesion": "/lab/lesion/", "gradient-flow
                 "identity": "/lab/identity/", "init": "/lab/init/", "shattering": "/lab/shattering/",
                 "landscape": "/lab/landscape/", "block-explorer": "/lab/block-explorer/",
                 "variants": "/lab/variants/", "architecture": "/lab/architecture/",
-                "playground": "/lab/playground/", "normfree": "/lab/normfree/"}
+                "playground": "/lab/playground/", "normfree": "/lab/normfree/",
+                "stochastic-depth": "/lab/stochastic-depth/"}
 
 
 def built_data(page, root: str):

@@ -203,3 +203,36 @@ def test_normfree_page_claims():
     assert [fin(d8, k) for k in ("residual", "plain", "batchnorm", "skipinit", "fixup")] == [77.5, 95.8, 94.6, 95.0, 74.6]
     assert [fin(tries["post"], k) for k in ("batchnorm", "skipinit", "fixup")] == [82.9, 95.4, 62.1]
     assert [fin(tries["lr"], k) for k in ("plain", "batchnorm", "skipinit", "fixup")] == [87.9, 94.2, 60.4, 60.4]
+
+
+# --- docs/lab/stochastic-depth.md (and the sentence of docs/why-it-works.md) ---------------
+
+def test_stochastic_depth_page_claims():
+    from decimal import ROUND_HALF_UP, Decimal
+
+    def pct(v: float) -> float:  # as the page rounds: JavaScript's (100 * v).toFixed(1)
+        return float(Decimal(100 * v).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+    base = api.defaults("stochastic_depth")
+    assert (base["depth"], base["width"], base["norm"], base["n"], base["epochs"], base["sd_survival"]) == \
+        (20, 32, True, 400, 30, 0.5)
+    res = api.stochastic_depth(base)
+    std, sd = res["standard"], res["stochastic"]
+    assert res["split"] == "test" and res["n_blocks"] == 9
+    assert (pct(std["intact"]), pct(sd["intact"])) == (98.8, 98.8)
+    assert (pct(std["single_median_drop"]), pct(sd["single_median_drop"])) == (1.3, 2.5)
+    assert [pct(r["random"]["mean"][2]) for r in (std, sd)] == [79.4, 82.9]
+    assert [pct(r["random"]["mean"][3]) for r in (std, sd)] == [60.2, 64.8]
+    assert (pct(std["single"][0]), pct(sd["single"][0])) == (51.2, 50.0)
+    assert round(100 * sd["survival"][0]) == 94
+    three = {1: (64.4, 67.0, 3.7, 1.3), 2: (69.1, 83.4, 2.5, 1.2)}
+    for seed, want in three.items():
+        r = api.stochastic_depth({**base, "seed": seed})
+        assert (pct(r["standard"]["random"]["mean"][2]), pct(r["stochastic"]["random"]["mean"][2]),
+                pct(r["standard"]["single_median_drop"]), pct(r["stochastic"]["single_median_drop"])) == want
+    low = api.stochastic_depth({**base, "sd_survival": 0.2})
+    assert (pct(low["stochastic"]["intact"]), pct(low["stochastic"]["random"]["mean"][2])) == (97.5, 87.6)
+    deep = api.stochastic_depth({**base, "depth": 56})
+    assert (pct(deep["standard"]["intact"]), pct(deep["stochastic"]["intact"])) == (97.5, 87.5)
+    assert [pct(r["random"]["mean"][2]) for r in (deep["standard"], deep["stochastic"])] == [86.3, 81.1]
+    assert pct(deep["stochastic"]["single_median_drop"]) == -1.2

@@ -226,3 +226,44 @@ def test_learned_alpha_and_fixup_name_their_field_where_they_do_not_apply():
     p = plan(NetConfig(kind="residual", depth=6, norm=False, fixup=True))
     assert p["layers"][1]["ops"] == ["+b", "dense", "+b", "relu", "+b"]
     assert p["layers"][2]["ops"] == ["dense", "×s", "+b"]
+
+
+# --- stochastic depth (Huang et al. 2016) ---------------------------------------------------
+
+def test_stochastic_depth_survival_decays_and_test_time_scales_the_branch(rng):
+    net = Network(NetConfig(kind="residual", depth=10, width=5, survival=0.5, seed=1, layout="pre"))
+    assert [b.survival for b in net.blocks] == [1 - i / 4 * 0.5 for i in range(1, 5)]
+    X = rng.normal(size=(6, 2))
+    h = net.stem.forward(X, train=False)
+    for b in net.blocks:  # evaluation: x + p_l · F(x)
+        h = h + b.survival * b.branch.forward(h, train=False)
+    np.testing.assert_allclose(net.forward(X, train=False), net.head.forward(h, train=False), rtol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["post", "pre"])
+def test_a_dropped_block_is_its_shortcut_and_the_gradients_check(rng, layout):
+    net = Network(NetConfig(kind="residual", depth=10, width=5, d_in=3, n_classes=4, layout=layout,
+                            survival=0.3, seed=2))
+    draws = np.random.default_rng(7)
+    while True:  # a draw that drops some blocks and keeps others
+        net.drop(draws)
+        if 0 < sum(b.dropped for b in net.blocks) < 4:
+            break
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 4, size=8)
+    net_gradcheck(net, X, y)
+    net.forward(X)
+    net.backward(rng.normal(size=(8, 4)))
+    for b in net.blocks:
+        assert any(g.any() for g in b.branch.grads.values()) != b.dropped
+    net.drop(None)
+    assert not any(b.dropped for b in net.blocks)
+
+
+def test_stochastic_depth_trains_from_the_seed_and_only_residual_nets_take_it():
+    from simcore.train import train
+    cfg = {"depth": 8, "width": 8, "n": 60, "epochs": 3, "survival": 0.5}
+    a, b = list(train(cfg)), list(train(cfg))
+    assert [r["train_loss"] for r in a] == [r["train_loss"] for r in b]
+    assert [r["train_loss"] for r in a] != [r["train_loss"] for r in train({**cfg, "survival": 1.0})]
+    with pytest.raises(ValueError, match=r"^survival: 0.5 is not allowed for kind 'plain'"):
+        Network(NetConfig(kind="plain", survival=0.5))
