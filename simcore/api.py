@@ -24,6 +24,7 @@ import numpy as np
 from . import budget as _budget
 from . import data as _data
 from . import analysis as _analysis
+from . import blocks as _blocks
 from . import variants as _variants
 from .init import SCHEMES
 from .layers import ACTIVATIONS
@@ -53,6 +54,8 @@ FIELDS: dict[str, tuple[str, object]] = {
     "learn_alpha": ("bool", None),
     "fixup": ("bool", None),
     "survival": ("float", (0.05, 1.0)),
+    "shortcut": ("choice", _blocks.SHORTCUTS),
+    "shortcut_scale": ("float", (0.0, 2.0)),
     "alpha": ("float", (0.0, 2.0)),
     "carry_bias": ("float", (-10.0, 10.0)),
     "growth": ("int", (1, 64)),
@@ -102,6 +105,11 @@ NOTES: dict[str, str] = {
                 "skipped (its shortcut alone) with probability (l/L)(1 - survival), drawn per step "
                 "from the seed; at test time its branch is scaled by its survival probability. "
                 "1: off",
+    "shortcut": "residual: what carries x past each branch (He et al. 2016b, Table 1): identity; "
+                "scaled (x times shortcut_scale); exclusive_gate ((1 - g) x + g F, g = sigmoid(x W + b), "
+                "b from carry_bias); shortcut_gate ((1 - g) x + F); conv (a learned dense map, the 1x1 "
+                "convolution); dropout (each element of x dropped with probability 0.5 in training)",
+    "shortcut_scale": "residual, shortcut scaled: the constant that multiplies x",
     "frames": "gradflow: also return the run seen at epochs 0, 1, 2, 4, …, epochs (one run, "
               "measured at each checkpoint), as the gradient-flow widget animates it",
 }

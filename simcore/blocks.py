@@ -21,6 +21,11 @@ from .layers import Activation, BatchNorm, Container, Dense, Scalar, Sequential
 from .messages import FieldError
 
 LAYOUTS = ("post", "pre")
+# what carries x past the branch (He et al. 2016b, Table 1): the identity; x scaled by a
+# constant; exclusive gating, (1 − g)·x + g·F; shortcut-only gating, (1 − g)·x + F; a 1×1
+# convolution (a learned dense map, even where the widths agree); dropout on x
+SHORTCUTS = ("identity", "scaled", "exclusive_gate", "shortcut_gate", "conv", "dropout")
+DROPOUT = 0.5  # the shortcut dropout's rate, as in the paper
 
 
 def make_branch(widths: list[int], layout: str, activation: str, norm: bool,
@@ -138,6 +143,13 @@ class ResidualBlock(Container):
         Make α a learned scalar of the block, starting at ``alpha`` (SkipInit and ReZero:
         ``alpha=0``, De & Smith 2020; Bachlechner et al. 2020): the branch ends in a
         :class:`~simcore.layers.Scalar` and the fixed α is 1.
+    shortcut : str
+        One of :data:`SHORTCUTS`: what carries ``x`` past the branch when the widths agree
+        (He et al. 2016b, Table 1). ``scaled`` multiplies ``x`` by ``shortcut_scale``; the gates
+        are ``g = sigmoid(x W_g + b_g)`` with ``b_g`` from ``gate_bias``; ``dropout`` zeroes each
+        element of ``x`` with probability 0.5 in training (and doubles the rest: inverted
+        dropout), one mask per training step. Gate and convolution weights and dropout masks
+        come from ``side_rng``, so every other weight is the same whatever the shortcut.
 
     Notes
     -----
@@ -148,6 +160,8 @@ class ResidualBlock(Container):
     def __init__(self, widths: list[int], rng: np.random.Generator, layout: str = "post",
                  activation: str = "relu", norm: bool = True, init: str = "he_normal",
                  alpha: float = 1.0, zero_init: bool = False, learn_alpha: bool = False,
+                 shortcut: str = "identity", shortcut_scale: float = 0.5, gate_bias: float = -2.0,
+                 side_rng: np.random.Generator | None = None,
                  arithmetic: Arithmetic = PORTABLE) -> None:
         self.layout = layout
         self.alpha = 1.0 if learn_alpha else float(alpha)
@@ -162,19 +176,55 @@ class ResidualBlock(Container):
         self.dropped = False
         self._skipped = False
         d_in, d_out = widths[0], widths[-1]
+        if shortcut not in SHORTCUTS:
+            raise FieldError("shortcut", f"shortcut: {shortcut!r} is not one of {', '.join(SHORTCUTS)}")
+        self.kind = shortcut if d_in == d_out else "projection"
+        self.scale = float(shortcut_scale)
         self.shortcut: Sequential | None = None
-        if d_in != d_out:
-            proj = Dense(d_in, d_out, rng, init=init, bias=False, arithmetic=arithmetic)
+        if d_in != d_out or shortcut == "conv":
+            proj = Dense(d_in, d_out, rng if d_in != d_out else side_rng, init=init, bias=False,
+                         arithmetic=arithmetic)
             proj.role = "shortcut"
             bn = [BatchNorm(d_out, arithmetic=arithmetic)] if norm and layout == "post" else []
             self.shortcut = Sequential(proj, *bn)
+        self.gate: Sequential | None = None
+        if self.kind in ("exclusive_gate", "shortcut_gate"):
+            g = Dense(d_in, d_out, side_rng, init="xavier_normal", arithmetic=arithmetic)
+            g.role = "gate"
+            g.params["b"][...] = gate_bias
+            self.gate = Sequential(g, Activation("sigmoid", arithmetic=arithmetic))
+        self.side_rng = side_rng
+        self._mask: np.ndarray | None = None  # the shortcut dropout's mask of this step
+        self._applied: np.ndarray | None = None  # the mask the last pass applied (None: none)
+        self._cache: tuple = ()
         self.out_act = Activation(activation, arithmetic=arithmetic) if layout == "post" else None
 
     def children(self):
         kids = [("branch", self.branch)]
         if self.shortcut is not None:
             kids.append(("shortcut", self.shortcut))
+        if self.gate is not None:
+            kids.append(("gate", self.gate))
         return kids
+
+    def new_step(self) -> None:
+        """A new training step: the shortcut dropout draws a new mask at its next pass."""
+        self._mask = None
+
+    def _carry(self, X: np.ndarray, train: bool) -> np.ndarray:
+        """What the shortcut carries, before any gate: ``s(x)``."""
+        if self.shortcut is not None:
+            return self.shortcut.forward(X, train)
+        if self.kind == "scaled":
+            return X * self.scale
+        self._applied = None
+        if self.kind == "dropout" and train:
+            if self._mask is None or self._mask.shape != X.shape:
+                keep = self.side_rng.random(X.shape) >= DROPOUT
+                self._mask = keep.astype(X.dtype) / (1.0 - DROPOUT)
+            self._applied = self._mask
+            return X * self._mask
+        return X
 
     def residual(self, X: np.ndarray, train: bool = False) -> np.ndarray:
         """``α·F(x)``: what the block adds to its shortcut."""
@@ -182,7 +232,9 @@ class ResidualBlock(Container):
 
     # --8<-- [start:residual-block]
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
-        S = X if self.shortcut is None else self.shortcut.forward(X, train)
+        if self.gate is not None:
+            return self._gated_forward(X, train)
+        S = self._carry(X, train)
         self._skipped = train and self.dropped
         if self._skipped:  # stochastic depth dropped the block for this step: the shortcut alone
             Y = S.copy() if S is X else S
@@ -197,6 +249,8 @@ class ResidualBlock(Container):
 
     # --8<-- [start:residual-backward]
     def backward(self, dY: np.ndarray) -> np.ndarray:
+        if self.gate is not None:
+            return self._gated_backward(dY)
         dS = self.out_act.backward(dY) if self.out_act else dY
         if self._skipped:  # a dropped block: its branch gets a zero gradient for this step
             for leaf in self.branch.leaves():
@@ -205,11 +259,34 @@ class ResidualBlock(Container):
             return dS if self.shortcut is None else self.shortcut.backward(dS)
         dX_branch = self.branch.backward(dS if self.alpha == 1.0 else self.alpha * dS)
         if self.shortcut is None:
+            if self.kind == "scaled":
+                return np.add(dS * self.scale, dX_branch, out=dX_branch)
+            if self._applied is not None:
+                return np.add(dS * self._applied, dX_branch, out=dX_branch)
             # the gradient highway: dS reaches x untouched
             return np.add(dS, dX_branch, out=dX_branch)
         return np.add(self.shortcut.backward(dS), dX_branch, out=dX_branch)
     # --8<-- [end:residual-backward]
     # --8<-- [end:residual-block]
+
+    def _gated_forward(self, X: np.ndarray, train: bool) -> np.ndarray:
+        """``(1 − g)·x + g·α·F(x)`` (exclusive) or ``(1 − g)·x + α·F(x)`` (shortcut-only)."""
+        F = self.branch.forward(X, train)
+        if self.alpha != 1.0:
+            F = F * self.alpha
+        G = self.gate.forward(X, train)
+        self._cache = (X, F, G)
+        Y = (1.0 - G) * X + (G * F if self.kind == "exclusive_gate" else F)
+        return self.out_act.forward(Y, train) if self.out_act else Y
+
+    def _gated_backward(self, dY: np.ndarray) -> np.ndarray:
+        X, F, G = self._cache
+        dS = self.out_act.backward(dY) if self.out_act else dY
+        exclusive = self.kind == "exclusive_gate"
+        dF = dS * G if exclusive else dS
+        dG = dS * ((F - X) if exclusive else -X)
+        dX = dS * (1.0 - G) + self.branch.backward(dF * self.alpha if self.alpha != 1.0 else dF)
+        return dX + self.gate.backward(dG)
 
 
 class HighwayBlock(Container):

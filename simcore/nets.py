@@ -50,6 +50,8 @@ class NetFields:
     learn_alpha: bool = False     # residual: α a learned scalar per block, from alpha (SkipInit/ReZero: 0)
     fixup: bool = False           # residual without norm: Fixup's initialisation (Zhang et al. 2019)
     survival: float = 1.0         # residual: stochastic depth, the last block's survival probability (1: off)
+    shortcut: str = "identity"    # residual: what carries x past the branch (blocks.SHORTCUTS)
+    shortcut_scale: float = 0.5   # residual, shortcut "scaled": the constant x is multiplied by
     carry_bias: float = -2.0      # highway gate bias at initialisation
     growth: int = 8               # dense: features added per dense layer
     dense_layers: int = 4         # dense: layers per dense block (then a transition)
@@ -96,6 +98,9 @@ def check_depth(cfg: NetConfig) -> None:
         if on and cfg.kind != "residual":
             raise FieldError(field, f"{field}: true is not allowed for kind {cfg.kind!r} (only a residual "
                              "net has branches to scale); expected false")
+    if cfg.shortcut != "identity" and cfg.kind != "residual":
+        raise FieldError("shortcut", f"shortcut: {cfg.shortcut!r} is not allowed for kind {cfg.kind!r} "
+                         "(only a residual net has shortcuts); expected identity")
     if cfg.survival != 1.0 and cfg.kind != "residual":
         raise FieldError("survival", f"survival: {cfg.survival} is not allowed for kind {cfg.kind!r} (only "
                          "a residual block can be dropped: its shortcut carries on); expected 1")
@@ -133,6 +138,9 @@ class Network(Container):
         self.dtype = np.dtype(cfg.dtype)
         self.arithmetic = ar
         rng = np.random.default_rng(cfg.seed)
+        # gates, 1×1 shortcuts and shortcut dropout draw from a generator of their own, so that
+        # every other weight is the same whatever the shortcut
+        side_rng = np.random.default_rng([cfg.seed, 3])
         w, act, norm, init = cfg.width, cfg.activation, cfg.norm, cfg.init
         pre = cfg.layout == "pre" or cfg.kind == "dense"
 
@@ -154,7 +162,10 @@ class Network(Container):
                 else:
                     blocks.append(ResidualBlock(widths, rng, cfg.layout, act, norm, init,
                                                 alpha=cfg.alpha, zero_init=cfg.zero_init,
-                                                learn_alpha=cfg.learn_alpha, arithmetic=ar))
+                                                learn_alpha=cfg.learn_alpha, shortcut=cfg.shortcut,
+                                                shortcut_scale=cfg.shortcut_scale,
+                                                gate_bias=cfg.carry_bias, side_rng=side_rng,
+                                                arithmetic=ar))
         elif cfg.kind == "highway":
             blocks = [HighwayBlock(w, rng, act, norm, init, cfg.carry_bias, arithmetic=ar)
                       for _ in range(n_mid)]
@@ -198,6 +209,7 @@ class Network(Container):
         u = rng.random(len(residual)) if rng is not None else None
         for i, b in enumerate(residual):
             b.dropped = u is not None and u[i] >= b.survival
+            b.new_step()  # (a shortcut dropout draws its next mask)
 
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         X = np.asarray(X, dtype=self.dtype)  # no copy when it already has the net's dtype

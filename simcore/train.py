@@ -142,8 +142,7 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
                 lr = learning_rate(step, steps, cfg.epochs, cfg.lr, cfg.schedule, cfg.warmup,
                                    cfg.step_size, cfg.gamma)
                 opt.lr = lr
-                if drop_rng is not None:
-                    net.drop(drop_rng)
+                net.drop(drop_rng)  # stochastic depth's drops (if on), shortcut dropout's next mask
                 batch_loss, dZ = _loss(cfg.loss, net.forward(Xtr[idx], train=True), ytr[idx],
                                        net.arithmetic)
                 if not np.isfinite(batch_loss):
@@ -154,8 +153,7 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
                 sums += [norm(w.grads["W"]) for w in weights]
                 opt.step(net)
                 step += 1
-            if drop_rng is not None:
-                net.drop(None)  # every block back for what measures the network between epochs
+            net.drop(None)  # every block back for what measures the network between epochs
             # --8<-- [end:epoch-loop]
             rec = _record(net, cfg, epoch, Xtr, ytr, Xte, yte, lr, list(sums / steps), start)
             rec["batch_loss"] = None if bad else _finite(batch_losses / steps)

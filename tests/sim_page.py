@@ -140,7 +140,7 @@ WIDGET_PAGES = {"trainer": "/trainer/", "lesion": "/lab/lesion/", "gradient-flow
                 "landscape": "/lab/landscape/", "block-explorer": "/lab/block-explorer/",
                 "variants": "/lab/variants/", "architecture": "/lab/architecture/",
                 "playground": "/lab/playground/", "normfree": "/lab/normfree/",
-                "stochastic-depth": "/lab/stochastic-depth/"}
+                "stochastic-depth": "/lab/stochastic-depth/", "shortcuts": "/lab/shortcuts/"}
 
 
 def built_data(page, root: str):

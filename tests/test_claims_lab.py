@@ -236,3 +236,39 @@ def test_stochastic_depth_page_claims():
     assert (pct(deep["standard"]["intact"]), pct(deep["stochastic"]["intact"])) == (97.5, 87.5)
     assert [pct(r["random"]["mean"][2]) for r in (deep["standard"], deep["stochastic"])] == [86.3, 81.1]
     assert pct(deep["stochastic"]["single_median_drop"]) == -1.2
+
+
+# --- docs/lab/shortcuts.md (and the sentence of docs/blocks.md) ----------------------------
+
+def test_shortcuts_page_claims():
+    from decimal import ROUND_HALF_UP, Decimal
+
+    def pct(v: float) -> float:  # as the page rounds: JavaScript's (100 * v).toFixed(1)
+        return float(Decimal(100 * v).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+    base = api.defaults("shortcuts")
+    assert (base["depth"], base["width"], base["layout"], base["norm"], base["n"], base["epochs"],
+            base["shortcut_seeds"], base["carry_bias"], base["shortcut_scale"]) == (32, 16, "pre", True, 300, 30, 3, -2.0, 0.5)
+    k = api.shortcuts(base)["kinds"]
+    per_seed = {name: [pct(e) for e in r["train_error"]] for name, r in k.items()}
+    assert per_seed == {"identity": [5.0, 1.7, 2.1], "scaled": [25.0, 22.5, 38.7],
+                        "exclusive_gate": [6.7, 4.2, 3.3], "shortcut_gate": [5.8, 2.9, 9.6],
+                        "conv": [10.4, 7.1, 6.7], "dropout": [50.0, 59.2, 50.0]}
+    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+    assert {n: (pct(mean(r["train_error"])), pct(mean(r["test_error"]))) for n, r in k.items()} == {
+        "identity": (2.9, 4.4), "exclusive_gate": (4.7, 6.7), "shortcut_gate": (6.1, 5.0),
+        "conv": (8.1, 9.4), "scaled": (28.7, 36.7), "dropout": (53.1, 51.7)}
+    for i in range(3):  # the identity is best on every seed
+        assert min(k, key=lambda n: k[n]["train_error"][i]) == "identity"
+    ratio = {n: r["grad_x"][0] / r["grad_x"][-1] for n, r in k.items()}
+    assert {n: round(ratio[n]) for n in ("identity", "shortcut_gate", "conv", "scaled")} == \
+        {"identity": 37, "shortcut_gate": 98, "conv": 258, "scaled": 365}
+    assert round(ratio["exclusive_gate"], 1) == 1.9 and min(ratio, key=ratio.get) == "exclusive_gate"
+    open_gates = api.shortcuts({**base, "carry_bias": 0.0})["kinds"]
+    assert [pct(mean(open_gates[n]["train_error"])) for n in ("exclusive_gate", "shortcut_gate")] == [22.5, 30.7]
+    d8 = api.shortcuts({**base, "depth": 8})["kinds"]
+    errs = {n: pct(mean(r["train_error"])) for n, r in d8.items()}
+    assert (errs["scaled"], errs["identity"], errs["dropout"]) == (2.9, 3.3, 35.7)
+    assert all(2.9 <= e <= 5.1 for n, e in errs.items() if n != "dropout") and errs["exclusive_gate"] == 5.1
+    one = api.train({"depth": 8, "epochs": 2, "shortcut": "scaled", "shortcut_scale": 1.0})["history"]
+    assert [r["train_loss"] for r in one] == [r["train_loss"] for r in api.train({"depth": 8, "epochs": 2})["history"]]

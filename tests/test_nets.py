@@ -267,3 +267,45 @@ def test_stochastic_depth_trains_from_the_seed_and_only_residual_nets_take_it():
     assert [r["train_loss"] for r in a] != [r["train_loss"] for r in train({**cfg, "survival": 1.0})]
     with pytest.raises(ValueError, match=r"^survival: 0.5 is not allowed for kind 'plain'"):
         Network(NetConfig(kind="plain", survival=0.5))
+
+
+# --- which shortcut (He et al. 2016b, Table 1) ---------------------------------------------
+
+@pytest.mark.parametrize("layout", ["post", "pre"])
+@pytest.mark.parametrize("shortcut", ["scaled", "exclusive_gate", "shortcut_gate", "conv", "dropout"])
+def test_every_shortcut_kind_gradients_check(rng, layout, shortcut):
+    net = Network(NetConfig(kind="residual", depth=6, width=5, d_in=3, n_classes=4, layout=layout,
+                            shortcut=shortcut, carry_bias=-0.5, seed=2))
+    net.drop(None)
+    net_gradcheck(net, rng.normal(size=(8, 3)), rng.integers(0, 4, size=8))
+
+
+def test_shortcut_kinds_share_every_other_weight_and_are_what_they_say(rng):
+    base = dict(kind="residual", depth=8, width=6, norm=False, layout="pre", seed=4)
+    ident = Network(NetConfig(**base))
+    X = rng.normal(size=(10, 2))
+    for kind in ("scaled", "exclusive_gate", "shortcut_gate", "conv", "dropout"):
+        net = Network(NetConfig(**base, shortcut=kind, shortcut_scale=0.5))
+        shared = {k: v for k, v in net.params.items() if ".gate." not in k and ".shortcut." not in k}
+        assert shared.keys() == ident.params.keys()
+        for k, v in shared.items():
+            np.testing.assert_array_equal(v, ident.params[k])
+        b, h = net.blocks[0], net.stem.forward(X, train=False)
+        F = b.branch.forward(h, train=False)
+        got = b.forward(h, train=False)
+        if kind == "scaled":
+            np.testing.assert_array_equal(got, 0.5 * h + F)
+        elif kind == "dropout":  # at test time inverted dropout keeps x whole
+            np.testing.assert_array_equal(got, h + F)
+    # dropout: a new mask each training step, the same within a step, from the seed
+    net = Network(NetConfig(**base, shortcut="dropout"))
+    b, h = net.blocks[0], net.stem.forward(X)
+    first = b.forward(h) - b.branch.forward(h)
+    np.testing.assert_array_equal(b.forward(h) - b.branch.forward(h), first)
+    assert set(np.unique(np.round(first / h, 12))) <= {0.0, 2.0}
+    net.drop(None)
+    assert not np.array_equal(b.forward(h) - b.branch.forward(h), first)
+    with pytest.raises(ValueError, match=r"^shortcut: 'conv' is not allowed for kind 'plain'"):
+        Network(NetConfig(kind="plain", shortcut="conv"))
+    with pytest.raises(ValueError, match=r"^shortcut: 'wide' is not one of identity"):
+        Network(NetConfig(kind="residual", shortcut="wide"))
