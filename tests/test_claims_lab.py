@@ -5,6 +5,8 @@ page tests; this file checks what the reader is told to expect from a changed se
 Every configuration here runs in a second or three natively.
 """
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,12 @@ from simcore.variants import count
 
 LESION = {**api.defaults("lesion"), "epochs": 15, "lesion_draws": 5}      # the lesion widget's
 LANDSCAPE = {**api.defaults("landscape"), "n": 300}                       # the landscape widget's
+
+
+def pct(v: float) -> float:
+    """A share in per cent as the widgets' readouts show it: JavaScript's (100 * v).toFixed(1),
+    which rounds the exact double half up."""
+    return float(Decimal(100 * v).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 def pts(v: float) -> int:
@@ -140,12 +148,6 @@ def test_playground_page_claims():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
     from widgets import playground
 
-    from decimal import ROUND_HALF_UP, Decimal
-
-    def pct(v: float) -> float:
-        """A share as the readout shows it: JavaScript's (100 * v).toFixed(1)."""
-        return float(Decimal(100 * v).quantize(Decimal("0.1"), ROUND_HALF_UP))
-
     base = playground.DEFAULTS
     assert (base["depth"], base["width"], base["norm"], base["n"], base["lr"], base["epochs"]) == (20, 12, True, 200, 0.05, 30)
     data = playground.data(base)
@@ -169,11 +171,6 @@ def test_playground_page_claims():
 # --- docs/lab/normfree.md (and the sentence of docs/blocks.md) -----------------------------
 
 def test_normfree_page_claims():
-    from decimal import ROUND_HALF_UP, Decimal
-
-    def pct(v: float) -> float:  # as the page rounds: JavaScript's (100 * v).toFixed(1)
-        return float(Decimal(100 * v).quantize(Decimal("0.1"), ROUND_HALF_UP))
-
     base = api.defaults("normfree")
     assert (base["depth"], base["width"], base["layout"], base["n"], base["optimizer"], base["lr"],
             base["epochs"], base["seed"]) == (32, 16, "pre", 300, "momentum", 0.1, 40, 0)
@@ -208,11 +205,6 @@ def test_normfree_page_claims():
 # --- docs/lab/stochastic-depth.md (and the sentence of docs/why-it-works.md) ---------------
 
 def test_stochastic_depth_page_claims():
-    from decimal import ROUND_HALF_UP, Decimal
-
-    def pct(v: float) -> float:  # as the page rounds: JavaScript's (100 * v).toFixed(1)
-        return float(Decimal(100 * v).quantize(Decimal("0.1"), ROUND_HALF_UP))
-
     base = api.defaults("stochastic_depth")
     assert (base["depth"], base["width"], base["norm"], base["n"], base["epochs"], base["sd_survival"]) == \
         (20, 32, True, 400, 30, 0.5)
@@ -241,11 +233,6 @@ def test_stochastic_depth_page_claims():
 # --- docs/lab/shortcuts.md (and the sentence of docs/blocks.md) ----------------------------
 
 def test_shortcuts_page_claims():
-    from decimal import ROUND_HALF_UP, Decimal
-
-    def pct(v: float) -> float:  # as the page rounds: JavaScript's (100 * v).toFixed(1)
-        return float(Decimal(100 * v).quantize(Decimal("0.1"), ROUND_HALF_UP))
-
     base = api.defaults("shortcuts")
     assert (base["depth"], base["width"], base["layout"], base["norm"], base["n"], base["epochs"],
             base["shortcut_seeds"], base["carry_bias"], base["shortcut_scale"]) == (32, 16, "pre", True, 300, 30, 3, -2.0, 0.5)

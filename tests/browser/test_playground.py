@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-import render  # noqa: E402
 from widgets import playground  # noqa: E402
 
 from simcore import api  # noqa: E402
 from test_accessibility import AUDIT, PALETTES, TAGS, axe_source, inject_axe, serious  # noqa: E402
 from test_pages import SAVE_DATA  # noqa: E402
-from test_reproduce import download  # noqa: E402
+from test_reproduce import download, strict  # noqa: E402
 
 ROOT = 'div[data-sim="playground"]'
 PAGE = "/lab/playground/"
@@ -45,10 +44,6 @@ def native_numbers(config: dict, epoch: int | None = None) -> dict:
     """The readout's numbers at an epoch (the last by default), natively, keyed kind.key."""
     runs = native(config)
     return {f"{k}.{key}": runs[k][-1 if epoch is None else epoch][key] for k in ("plain", "residual") for key in SHOWN}
-
-
-def strict(value):
-    return json.loads(json.dumps(render.timeless(value), allow_nan=False))
 
 
 def native(config: dict) -> dict:
