@@ -153,21 +153,39 @@ def matmul(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.nd
     return out
 
 
+_CHUNK = 8192  # NumPy's buffer size, in elements
+
+
+def _total(x: np.ndarray) -> np.ndarray:
+    """``Σ x`` of a 1-D array by NumPy's reduction, in pieces of at most :data:`_CHUNK`
+    elements added one after the other. One reduction over more elements may be cut into
+    buffer-sized pieces by one NumPy version and not by another (measured: 10,240 elements
+    summed natively by NumPy 2.4 and in Pyodide's 2.0 differ in the last bit), so no
+    reduction here is given more."""
+    if x.size <= _CHUNK:
+        return np.add.reduce(x)
+    total = np.add.reduce(x[:_CHUNK])
+    for i in range(_CHUNK, x.size, _CHUNK):
+        total = total + np.add.reduce(x[i:i + _CHUNK])
+    return total
+
+
 def norm(x) -> float:
     """The Euclidean (Frobenius) norm of all of ``x``'s elements, ``√(Σ x²)`` (``float32`` input
     summed in ``float32``, anything else in ``float64``), as a Python float.
 
     ``np.linalg.norm`` and ``a @ a`` sum through BLAS's ``dot`` natively, in a blocked order
     that depends on the machine, and through NumPy's own loop in the browser; this sums with
-    NumPy's reduction (``np.add.reduce``), the same code on every platform."""
+    NumPy's reduction (``np.add.reduce``), the same code on every platform, in pieces of at most
+    8,192 elements (:func:`_total`)."""
     x = _floats(x).ravel()
-    return float(np.sqrt(np.add.reduce(x * x)))
+    return float(np.sqrt(_total(x * x)))
 
 
 def dot(a, b) -> float:
     """``Σ a_i b_i`` of two 1-D arrays of the same length, summed as :func:`norm` sums
     (``a @ b`` is BLAS's ``dot`` natively)."""
-    return float(np.add.reduce(_floats(a) * _floats(b)))
+    return float(_total(_floats(a) * _floats(b)))
 
 
 def exp(x: np.ndarray) -> np.ndarray:

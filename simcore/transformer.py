@@ -223,6 +223,7 @@ class Block(Container):
     def children(self):
         return [("ln1", self.ln1), ("attn", self.attn), ("ln2", self.ln2), ("mlp", self.mlp)]
 
+    # --8<-- [start:block]
     def forward(self, X: np.ndarray, train: bool = True) -> np.ndarray:
         for ln, f in ((self.ln1, self.attn), (self.ln2, self.mlp)):
             if self.layout == "pre_ln":
@@ -232,6 +233,7 @@ class Block(Container):
             else:
                 X = f.forward(ln.forward(X))
         return X
+    # --8<-- [end:block]
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
         for ln, f in ((self.ln2, self.mlp), (self.ln1, self.attn)):

@@ -140,7 +140,8 @@ WIDGET_PAGES = {"trainer": "/trainer/", "lesion": "/lab/lesion/", "gradient-flow
                 "landscape": "/lab/landscape/", "block-explorer": "/lab/block-explorer/",
                 "variants": "/lab/variants/", "architecture": "/lab/architecture/",
                 "playground": "/lab/playground/", "normfree": "/lab/normfree/",
-                "stochastic-depth": "/lab/stochastic-depth/", "shortcuts": "/lab/shortcuts/"}
+                "stochastic-depth": "/lab/stochastic-depth/", "shortcuts": "/lab/shortcuts/",
+                "transformer": "/transformer/"}
 
 
 def built_data(page, root: str):

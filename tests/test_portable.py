@@ -102,3 +102,19 @@ def test_analyses_sum_their_norms_portably():
         assert not re.search(r"np\.linalg\.norm\((?![^)]*axis=)", code), path.name
         assert not re.search(r"np\.(dot|vdot|inner)\(", code), path.name
         assert not re.search(r"\S @ \S", code), path.name
+
+
+def test_norm_and_dot_reduce_at_most_8192_elements_at_a_time():
+    """A reduction of more elements may be cut into buffer-sized pieces by one NumPy version and
+    not another (10,240 elements differed in the last bit natively and in Pyodide): norm and dot
+    sum pieces of 8,192 elements, one after the other; smaller arrays in one reduction."""
+    rng = np.random.default_rng(5)
+    norm, dot = portable.norm, portable.dot
+    small = rng.normal(size=8192)
+    assert norm(small) == float(np.sqrt(np.add.reduce(small * small)))
+    big = rng.normal(size=(64, 10, 16))  # 10,240: a Transformer's residual stream
+    flat = (big * big).ravel()
+    assert norm(big) == float(np.sqrt(np.add.reduce(flat[:8192]) + np.add.reduce(flat[8192:])))
+    a, b = rng.normal(size=20000), rng.normal(size=20000)
+    p = a * b
+    assert dot(a, b) == float(np.add.reduce(p[:8192]) + np.add.reduce(p[8192:16384]) + np.add.reduce(p[16384:]))

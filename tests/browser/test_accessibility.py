@@ -65,10 +65,11 @@ PAGES = {
     "/lab/normfree/": [("normfree", {"depth": "8", "epochs": "2", "n": "60"}, LOADS)],
     "/lab/stochastic-depth/": [("stochastic-depth", {"depth": "8", "epochs": "2", "n": "60", "sd_draws": "1"}, LOADS)],
     "/lab/shortcuts/": [("shortcuts", {"depth": "8", "epochs": "2", "n": "60", "shortcut_seeds": "1"}, LOADS)],
+    "/transformer/": [("transformer", {"layers": "2", "epochs": "2", "n": "60", "length": "3"}, LOADS)],
     "/trainer/": [("trainer", {"epochs": "2", "depth": "8"}, LOADS),  # last: checked after as the run left it
                   ("convergence", {"depths": "4", "n": "60", "epochs": "2"}, WARM)],
 }
-KINDS = {"playground", "normfree", "stochastic-depth", "shortcuts", "trainer", "convergence", "degradation", "gradient-flow", "shattering", "lesion",
+KINDS = {"transformer", "playground", "normfree", "stochastic-depth", "shortcuts", "trainer", "convergence", "degradation", "gradient-flow", "shattering", "lesion",
          "landscape", "identity", "init", "architecture", "block-explorer", "variants"}
 TOGGLE = {"trainer": "norm"}  # a checkbox toggled with Space on the way to Run
 MAX_TABS = 400

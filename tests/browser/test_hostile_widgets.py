@@ -56,9 +56,10 @@ PAGES = {
     "/lab/normfree/": {"normfree": {"depth": "8", "epochs": "2", "n": "60"}},
     "/lab/stochastic-depth/": {"stochastic-depth": {"depth": "8", "epochs": "2", "n": "60", "sd_draws": "1"}},
     "/lab/shortcuts/": {"shortcuts": {"depth": "8", "epochs": "2", "n": "60", "shortcut_seeds": "1"}},
+    "/transformer/": {"transformer": {"layers": "2", "epochs": "2", "n": "60", "length": "3"}},
 }
 KINDS = {"trainer", "convergence", "degradation", "gradient-flow", "shattering", "lesion",
-         "landscape", "identity", "init", "architecture", "block-explorer", "variants", "playground", "normfree", "stochastic-depth", "shortcuts"}
+         "landscape", "identity", "init", "architecture", "block-explorer", "variants", "playground", "normfree", "stochastic-depth", "shortcuts", "transformer"}
 
 # Before any page script: a payload that runs sets window.__pwned (the dialogs too); every
 # element added with a payload in it, and every data-state a widget takes, is recorded.

@@ -493,6 +493,14 @@ export function depthReadout(config, results, kinds, of, caption) {
   return table(["network", ...config.depths.map((d) => `depth ${d}`)], rows, caption);
 }
 
+/** One legend for a figure's line charts (series drawn with legend: false): a key per item
+ * [cls, name, dashed], a short line coloured by the --line variable the widget's CSS gives cls
+ * (sim.css: .sim-swatch-line). */
+export function lineLegend(items) {
+  return h("p", { class: "sim-note sim-line-legend" }, ...items.map(([cls, name, dashed]) => h("span", { class: "sim-key" },
+    h("span", { class: `sim-swatch-line ${cls}${dashed ? " sim-dashed-swatch" : ""}` }), ` ${name}`)));
+}
+
 /** One chart's place in the figure. */
 export const panel = (svg) => h("div", { class: "sim-panel" }, svg);
 

@@ -1,0 +1,98 @@
+// The Transformer widget: simcore.api's "transformer" task trains a small Transformer to sort
+// digits in three layouts (pre-LN, post-LN, no residual) from the same initial weights, on the
+// same batches. Drawn with charts.js: the training loss and the test accuracy per epoch; each
+// layer's gradient norm at initialisation and after the last epoch (log scale); the residual
+// stream's RMS at every layer boundary, at initialisation and after the last epoch. One colour
+// per layout, one legend for all six charts; the readout holds each layout's final numbers.
+// view() also draws the page's static figure at build time (scripts/render.py).
+
+import { lineChart, logDomain } from "../charts.js";
+import { cell, frame, h, lineLegend, output, table } from "../widget.js";
+
+const LAYOUTS = [["pre_ln", "pre-LN"], ["post_ln", "post-LN"], ["no_residual", "no residual"]];
+const DASHED = new Set(["post_ln"]);
+const CONTROLS = [
+  ["layers", "Layers"], ["warmup", "Warm-up (epochs)"], ["lr", "Learning rate"], ["width", "Width"],
+  ["heads", "Heads"], ["length", "Digits to sort"], ["epochs", "Epochs"], ["n", "Sequences"],
+  ["batch_size", "Batch size"], ["seed", "Seed"],
+];
+const PRIMARY = ["layers", "warmup", "lr"];
+
+/** The simcore.api call a run makes, for Copy as Python. */
+export function calls(config) {
+  return { calls: [["transformer", "transformer", config]], data: "transformer" };
+}
+
+const fmtPct = (v) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(1)} %`);
+const fmtNum = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toPrecision(3));
+const seriesOf = (res, points) => LAYOUTS.map(([k, name]) => ({
+  name, cls: `sim-tf-${k}`, dashed: DASHED.has(k), legend: false, points: points(res.variants[k]) }));
+
+function curves(res, config) {
+  const losses = LAYOUTS.flatMap(([k]) => res.variants[k].history.map((r) => r.train_loss)).filter((v) => v !== null);
+  const yMax = Math.max(1, ...losses.map((v) => Math.min(v, 4)));
+  return [
+    lineChart({ title: "Training loss", xLabel: "epoch", yLabel: "cross-entropy", xDomain: [0, config.epochs], yDomain: [0, yMax],
+      series: seriesOf(res, (v) => v.history.map((r) => [r.epoch, r.train_loss])) }),
+    lineChart({ title: "Test accuracy", xLabel: "epoch", yLabel: "digits right", xDomain: [0, config.epochs], yDomain: [0, 1],
+      series: seriesOf(res, (v) => v.history.map((r) => [r.epoch, r.test_acc])) }),
+  ];
+}
+
+/** A per-layer quantity of the first and the last record, on one log scale for both charts. */
+function byLayer(res, key, titles, xLabel, yLabel, first) {
+  const last = (v) => v.final[key];
+  const values = LAYOUTS.flatMap(([k]) => [...res.variants[k].init[key], ...last(res.variants[k])]);
+  const n = res.variants.pre_ln.init[key].length;
+  const x = (l) => l + first;
+  const chart = (title, of) => lineChart({ title, xLabel, yLabel, xDomain: [first, n - 1 + first], xInteger: true,
+    yDomain: logDomain(values), logY: true, series: seriesOf(res, (v) => of(v).map((y, l) => [x(l), y])) });
+  return [chart(titles[0], (v) => v.init[key]), chart(titles[1], last)];
+}
+
+function readout(res) {
+  const rows = LAYOUTS.map(([k, name]) => {
+    const v = res.variants[k];
+    const f = v.final;
+    const g = v.init.grad_norms;
+    const s = f.stream;
+    return h("tr", { "data-kind": k }, h("th", { scope: "row", text: name }),
+      cell("train_acc", f.train_acc, fmtPct(f.train_acc)), cell("test_acc", f.test_acc, fmtPct(f.test_acc)),
+      h("td", { "data-key": "status", text: f.status }),
+      cell("grad_ratio", g[g.length - 1] / g[0], fmtNum(g[g.length - 1] / g[0])),
+      cell("stream_last", s[s.length - 1], fmtNum(s[s.length - 1])));
+  });
+  return table(["layout", "training accuracy (last epoch)", "test accuracy", "status",
+    "gradient norm, last layer ÷ first (init)", "stream RMS after the last layer (end)"], rows,
+  "Final numbers; at initialisation the ratio of the last layer's gradient norm to the first's");
+}
+
+/** The figure and readout of a transformer result. */
+export function view(res, config) {
+  const grads = byLayer(res, "grad_norms", ["Gradient norm by layer, at initialisation", "Gradient norm by layer, after training"],
+    "layer", "‖∂L/∂θ_l‖", 1);
+  const stream = byLayer(res, "stream", ["Residual stream at initialisation", "Residual stream after training"],
+    "layer boundary (0: embeddings)", "RMS of x_l", 0);
+  return output([...curves(res, config), ...grads, ...stream],
+    lineLegend(LAYOUTS.map(([k, name]) => [`sim-tf-${k}`, name, DASHED.has(k)])),
+    h("p", { class: "sim-note", text: "Accuracy counts the digits of the sorted half predicted right (10 % is chance). "
+      + "Gradients and the stream are measured on the same 64 training sequences for every layout." }),
+    readout(res));
+}
+
+export function mount(root) {
+  const ui = frame(root, CONTROLS, {
+    label: "Transformer settings",
+    primary: PRIMARY, view, calls,
+    async run(config, ui) {
+      ui.progress(0, 1);
+      const res = await ui.task("transformer", config);
+      if (ui.stopped) return "Stopped.";
+      ui.progress(1, 1);
+      ui.draw(res, config);
+      const diverged = LAYOUTS.filter(([k]) => res.variants[k].final.status === "diverged").map(([, name]) => name);
+      return `Done: three Transformers of ${config.layers} layers${diverged.length ? `; diverged: ${diverged.join(", ")}` : ""}.`;
+    },
+  });
+  return { root, unmount: ui.unmount };
+}
