@@ -83,3 +83,25 @@ def test_figures_never_see_how_long_the_run_took():
     before drawing, so two builds draw the same pages and the second is drawn from the cache."""
     assert render.timeless({"elapsed": 1.5, "history": [{"epoch": 0, "elapsed": 0.1}], "n": [1]}) == {
         "history": [{"epoch": 0}], "n": [1]}
+
+
+def test_a_widgets_default_data_is_computed_once_per_simcore(cache, monkeypatch):
+    """widgets.job computes a module's data once and keeps it beside the figures, keyed by every
+    simcore file, the module and its defaults: the same numbers from the cache, bit for bit; a
+    change of simcore computes anew."""
+    module = widgets.modules()["transformer"]
+    small = {**module.DEFAULTS, "layers": 1, "width": 4, "n": 20, "epochs": 1, "length": 2}
+    monkeypatch.setattr(module, "DEFAULTS", small)
+    calls = []
+    real = module.data
+    monkeypatch.setattr(module, "data", lambda cfg: calls.append(cfg) or real(cfg))
+    first = widgets.job(module)
+    assert calls == [small] and render.timeless(first["data"]) == render.timeless(real(small))
+    again = widgets.job(module)
+    assert calls == [small] and again == first  # from the cache
+    [stored] = (cache.parent / "data").glob("transformer-*.json")
+    assert stored.name == f"transformer-{widgets.data_key(module)}.json"
+    monkeypatch.setattr(widgets, "SIMCORE", widgets.SIMCORE / "analysis")  # other sources
+    assert widgets.data_key(module) not in stored.name
+    widgets.job(module)
+    assert len(calls) == 2

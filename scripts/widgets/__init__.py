@@ -12,10 +12,15 @@ marker ``<!-- simcore:KIND -->`` on a line of its own.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
+import os
 import pkgutil
 from html import escape
+from pathlib import Path
+
+import numpy as np
 
 import render
 from simcore import api
@@ -33,9 +38,37 @@ def modules() -> dict:
     return out
 
 
+SIMCORE = Path(__file__).resolve().parents[2] / "simcore"
+
+
+def data_key(module) -> str:
+    """What the data of ``module``'s defaults depends on: every file of simcore, the module's
+    own source, its defaults and NumPy's version."""
+    h = hashlib.sha256(f"numpy {np.__version__}\n".encode())
+    for path in sorted(p for p in SIMCORE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(str(path.relative_to(SIMCORE)).encode() + b"\0" + path.read_bytes())
+    h.update(Path(module.__file__).read_bytes())
+    h.update(json.dumps(module.DEFAULTS, sort_keys=True).encode())
+    return h.hexdigest()[:32]
+
+
 def job(module) -> dict:
-    """What scripts/render.py draws for ``module``: its kind, its defaults and their data."""
-    return {"kind": module.KIND, "config": module.DEFAULTS, "data": module.data(module.DEFAULTS)}
+    """What scripts/render.py draws for ``module``: its kind, its defaults and their data.
+
+    The data is computed by ``module.data`` and kept in the cache beside the drawn figures
+    (``~/.cache/residual/data``), keyed by :func:`data_key`: a second build of the same sources
+    (the other Pyodide mode, or the browser tests' build after the site test's) reads the numbers
+    the first computed instead of running every default simulation again."""
+    cached = render.cache_dir().parent / "data" / f"{module.KIND}-{data_key(module)}.json"
+    if cached.exists():
+        data = json.loads(cached.read_text())
+    else:
+        data = module.data(module.DEFAULTS)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.part")
+        tmp.write_text(json.dumps(data, allow_nan=False))
+        tmp.replace(cached)
+    return {"kind": module.KIND, "config": module.DEFAULTS, "data": data}
 
 
 def widget_root(module, job: dict) -> str:

@@ -143,3 +143,34 @@ def test_a_bad_link_value_shows_its_message(engine, probed_url, tally):
     assert engine.evaluate(f"document.querySelector({json.dumps(root + ' [name=dataset]')}).getAttribute('aria-invalid')") == "true"
     assert page_errors(engine) == []
     tally.count("Engines", f"bad link values shown with their message, {engine.name}", 2)
+
+
+def transformer_numbers(cfg: dict) -> dict:
+    """The transformer widget's readout, computed natively: what each cell's data-value holds."""
+    from simcore import api
+
+    out = {}
+    for k, v in api.transformer(cfg)["variants"].items():
+        f, g, s = v["final"], v["init"]["grad_norms"], v["final"]["stream"]
+        out.update({f"{k}.train_acc": f["train_acc"], f"{k}.test_acc": f["test_acc"],
+                    f"{k}.grad_ratio": g[-1] / g[0], f"{k}.stream_last": s[-1]})
+    return out
+
+
+def test_transformer_link_runs_as_native(engine, probed_url, tally):
+    """A shared link to a small Transformer run (3 layers, post-LN's warm-up, 4 digits): every
+    readout number equals native simcore's, bit for bit (attention, layer norm, the stream's
+    norms, Adam with warm-up)."""
+    root = "#transformer"
+    small = {"layers": 3, "width": 8, "length": 4, "n": 80, "epochs": 3, "warmup": 1}
+    engine.goto(probed_url + "/references/")
+    engine.goto(probed_url + "/transformer/#transformer?" + "&".join(f"{k}={v}" for k, v in small.items()))
+    engine.wait_for(mounted(root), 60)
+    engine.click(f"{root} [data-action=run]")
+    state = engine.wait_for(f"(s => ['done', 'error'].includes(s) && s)(document.querySelector({json.dumps(root)}).dataset.state)", 240)
+    assert state == "done", engine.evaluate(f"document.querySelector({json.dumps(root + ' .sim-status')}).innerText")
+    cfg = {**engine.evaluate(f"JSON.parse(document.querySelector({json.dumps(root)}).dataset.config)"), **small}
+    shown = {k: v["value"] for k, v in engine.evaluate(f"({SHOWN_NUMBERS})({json.dumps(root)})").items()}
+    assert shown == transformer_numbers(cfg)  # bit for bit
+    assert page_errors(engine) == []
+    tally.count("Engines", f"Transformer runs from a shared link equal to native simcore bit for bit, {engine.name}")

@@ -8,7 +8,7 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { cell, frame, h, output, table } from "../widget.js";
+import { cell, frame, h, lineLegend, output, table } from "../widget.js";
 
 const NETS = [
   ["plain", "plain, no BN"], ["residual", "residual, no BN"], ["batchnorm", "residual + BN"],
@@ -51,10 +51,7 @@ function atInit(res, key, title, yLabel) {
     series: seriesOf(res, (v) => v.init[key].map((y, l) => [l, y])) });
 }
 
-function legend() {
-  return h("p", { class: "sim-note sim-nf-legend" }, ...NETS.map(([k, name]) => h("span", { class: "sim-nf-key" },
-    h("span", { class: `sim-nf-swatch sim-nf-${k}${DASHED.has(k) ? " sim-nf-dashed" : ""}` }), ` ${name}`)));
-}
+const legend = () => lineLegend(NETS.map(([k, name]) => [`sim-nf-${k}`, name, DASHED.has(k)]));
 
 function readout(res) {
   const rows = NETS.map(([k, name]) => {

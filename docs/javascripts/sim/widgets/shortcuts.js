@@ -7,7 +7,7 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { cell, frame, h, output, table } from "../widget.js";
+import { cell, frame, h, lineLegend, output, table } from "../widget.js";
 
 const KINDS = [
   ["identity", "identity"], ["scaled", "scaled (× 0.5)"], ["exclusive_gate", "exclusive gating"],
@@ -45,10 +45,7 @@ function gradient(res) {
     series: seriesOf(res, (r) => r.grad_x.map((v, l) => [l, v])) });
 }
 
-function legend() {
-  return h("p", { class: "sim-note sim-sc-legend" }, ...KINDS.map(([k, name]) => h("span", { class: "sim-sc-key" },
-    h("span", { class: `sim-sc-swatch sim-sc-${k}${DASHED.has(k) ? " sim-sc-dashed" : ""}` }), ` ${name}`)));
-}
+const legend = () => lineLegend(KINDS.map(([k, name]) => [`sim-sc-${k}`, name, DASHED.has(k)]));
 
 function readout(res) {
   const rows = KINDS.map(([k, name]) => {
