@@ -40,7 +40,6 @@ class Arithmetic:
     name: str
     matmul: Callable  # matmul(A, B, out=None) -> A @ B, into ``out`` when it fits
     colsum: Callable  # colsum(X, out=None) -> X summed down axis 0, into ``out`` when it fits
-    colsums: Callable  # colsums(S) -> each (n, d) matrix of a stack S (k, n, d) summed down its rows
     exp: Callable
     log: Callable
     tanh: Callable
@@ -75,13 +74,6 @@ def _portable_colsum(X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray
     return np.add.reduce(X, axis=0, out=out if _fits(out, X) else None)
 
 
-def _portable_colsums(S: np.ndarray) -> np.ndarray:
-    """:func:`_portable_colsum` of every matrix of a stack ``S`` of shape (k, n, d), as (k, d), in
-    one reduction: down axis 1 each column still gets its rows added one after the other (the
-    reduced axis is not the innermost), the same numbers as k separate sums in one NumPy call."""
-    return np.add.reduce(S, axis=1)
-
-
 @functools.lru_cache(maxsize=64)
 def _ones(n: int, dtype: np.dtype) -> np.ndarray:
     ones = np.ones(n, dtype=dtype)
@@ -95,21 +87,16 @@ def _native_colsum(X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return np.matmul(_ones(X.shape[0], X.dtype), X, out=out if _fits(out, X) else None)
 
 
-def _native_colsums(S: np.ndarray) -> np.ndarray:
-    """:func:`_native_colsum` of every matrix of a stack ``S`` (k, n, d): ``ones @ S``, (k, d)."""
-    return np.matmul(_ones(S.shape[1], S.dtype), S)
-
-
 def _native_sigmoid(z: np.ndarray) -> np.ndarray:
     """``1 / (1 + e^{−z})`` as :func:`portable.sigmoid` computes it, with ``np.exp``."""
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-PORTABLE = Arithmetic("portable", portable.matmul, _portable_colsum, _portable_colsums,
-                      portable.exp, portable.log, portable.tanh, portable.sigmoid)
-NATIVE = Arithmetic("native", _native_matmul, _native_colsum, _native_colsums, np.exp, np.log,
-                    np.tanh, _native_sigmoid, regroup=True)
+PORTABLE = Arithmetic("portable", portable.matmul, _portable_colsum, portable.exp, portable.log,
+                      portable.tanh, portable.sigmoid)
+NATIVE = Arithmetic("native", _native_matmul, _native_colsum, np.exp, np.log, np.tanh,
+                    _native_sigmoid, regroup=True)
 ARITHMETICS = {a.name: a for a in (PORTABLE, NATIVE)}
 
 

@@ -396,8 +396,6 @@ class BatchNorm(Layer):
     def backward(self, dY: np.ndarray) -> np.ndarray:
         Xhat, inv_std, train = self._cache
         gamma, grads, colsum = self.params["gamma"], self.grads, self.arithmetic.colsum
-        if train and not self.arithmetic.regroup and dY.dtype == Xhat.dtype == gamma.dtype:
-            return self._backward_stacked(dY, Xhat, inv_std, gamma)
         T = dY * Xhat
         grads["gamma"] = colsum(T, out=grads.get("gamma"))  # T.sum(0)
         grads["beta"] = colsum(dY, out=grads.get("beta"))
@@ -406,7 +404,9 @@ class BatchNorm(Layer):
         dX = dY * gamma  # dXhat, turned into dX in place
         if not train:
             return np.multiply(dX, inv_std, out=dX)
-        # (mixed dtypes only: the chain rule as _backward_stacked computes it, sum by sum)
+        # Batch statistics depend on every row: the compact form of the chain rule,
+        #   inv_std * (dXhat - mean(dXhat) - Xhat * mean(dXhat * Xhat)),
+        # in that order, the means as sum / n (as ndarray.mean computes them), in place.
         n = dY.shape[0]
         m1 = colsum(dX)
         np.divide(m1, n, out=m1)
@@ -415,34 +415,6 @@ class BatchNorm(Layer):
         np.divide(m2, n, out=m2)
         np.multiply(Xhat, m2, out=T)
         np.subtract(dX, m1, out=dX)
-        np.subtract(dX, T, out=dX)
-        return np.multiply(dX, inv_std, out=dX)
-
-    def _backward_stacked(self, dY, Xhat, inv_std, gamma) -> np.ndarray:
-        """Training mode: batch statistics depend on every row, so the compact form of the chain
-        rule, ``inv_std * (dXhat - mean(dXhat) - Xhat * mean(dXhat * Xhat))`` with
-        ``dXhat = dY * gamma``, in that order, the means as sum / n (as ndarray.mean computes
-        them). Its four sums down the batch (the gradients of gamma and beta, then the two
-        means) are taken together: the four matrices are written into one stack and summed by
-        one ``colsums``, each column row by row as four ``colsum`` calls would (the same
-        numbers, one NumPy call instead of four)."""
-        n, d = dY.shape
-        S = np.empty((4, n, d), dtype=dY.dtype)
-        np.multiply(dY, Xhat, out=S[0])      # summed: gamma's gradient
-        np.copyto(S[1], dY)                   # beta's
-        dX = np.multiply(dY, gamma, out=S[2])  # dXhat (summed: mean(dXhat) * n), later dX
-        np.multiply(dX, Xhat, out=S[3])       # summed: mean(dXhat * Xhat) * n
-        sums = self.arithmetic.colsums(S)
-        grads = self.grads
-        for i, k in enumerate(("gamma", "beta")):  # into the arrays grads holds, when they fit
-            g = grads.get(k)
-            if g is not None and g.shape == (d,) and g.dtype == sums.dtype:
-                np.copyto(g, sums[i])
-            else:
-                grads[k] = sums[i].copy()
-        means = np.divide(sums[2:], n, out=sums[2:])
-        T = np.multiply(Xhat, means[1])
-        np.subtract(dX, means[0], out=dX)
         np.subtract(dX, T, out=dX)
         return np.multiply(dX, inv_std, out=dX)
 
