@@ -92,11 +92,12 @@ def _single(x: np.ndarray) -> bool:
 def _horner(z: np.ndarray, coef) -> np.ndarray:
     """``(…(c_n z + c_{n−1}) z + …) z + c_0`` as a new array, each step one rounded product and
     one rounded sum (the same numbers as starting from an array filled with ``c_n``)."""
-    p = np.multiply(z, coef[-1], out=np.empty_like(z))  # an array even when z is 0-d
-    np.add(p, coef[-2], out=p)
+    mul, add = np.multiply, np.add  # (out given positionally: the cheapest call, tiny arrays)
+    p = mul(z, coef[-1], np.empty_like(z))  # an array even when z is 0-d
+    add(p, coef[-2], p)
     for c in reversed(coef[:-2]):  # p = p * z + c, in place
-        np.multiply(p, z, out=p)
-        np.add(p, c, out=p)
+        mul(p, z, p)
+        add(p, c, p)
     return p
 
 
@@ -201,8 +202,11 @@ def exp(x: np.ndarray) -> np.ndarray:
         has_nan = nan.any()
         if has_nan:
             xc = np.where(nan, 0.0, xc)
-        k = np.rint(xc * _INV_LN2)
-        r = (xc - k * ln2_hi) - k * ln2_lo
+        k = xc * _INV_LN2
+        np.rint(k, out=k)
+        r = k * ln2_hi  # r = (xc - k * ln2_hi) - k * ln2_lo, in fresh arrays
+        np.subtract(xc, r, out=r)
+        np.subtract(r, np.multiply(k, ln2_lo), out=r)
         out = np.ldexp(_horner(r, coef), k.astype(np.int32))
     return out if not has_nan and x.ndim else np.where(nan, np.nan, out)  # (0-d: an array)
 

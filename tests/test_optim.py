@@ -6,7 +6,7 @@ import pytest
 from simcore.layers import Dense
 from simcore.losses import softmax_cross_entropy
 from simcore.nets import NetConfig, Network
-from simcore.optim import OPTIMIZERS, Adam, SGD, learning_rate, make_optimizer
+from simcore.optim import OPTIMIZERS, Adam, SGD, learning_rate, learning_rates, make_optimizer
 
 
 def quad_model(w0):
@@ -78,6 +78,20 @@ def test_schedules():
         make_optimizer("rmsprop", 0.1)
     assert math.isclose(learning_rate(0, 10, 100, 0.1, "cosine", warmup=0), 0.1)
 
+
+
+@pytest.mark.parametrize("schedule", ["constant", "step", "cosine"])
+@pytest.mark.parametrize("warmup", [0.0, 0.5, 2.0, 2.35])
+def test_learning_rates_are_learning_rate_bit_for_bit(schedule, warmup):
+    """An epoch's rates at once (training's way) are the numbers of one call per step."""
+    for spe, epochs in ((13, 100), (10, 5), (1, 3), (7, 40)):
+        for first in range(0, spe * epochs, spe):
+            got = learning_rates(first, spe, spe, epochs, 0.05, schedule, warmup, 2, 0.5)
+            want = [learning_rate(s, spe, epochs, 0.05, schedule, warmup, 2, 0.5)
+                    for s in range(first, first + spe)]
+            assert [x.hex() for x in got] == [x.hex() for x in want]
+    with pytest.raises(ValueError, match="schedule: 'linear'"):
+        learning_rates(0, 3, 3, 1, 0.1, "linear")
 
 def _grads(net, X, y):
     net.backward(softmax_cross_entropy(net.forward(X, True), y)[1])
