@@ -43,6 +43,8 @@ def scaled(task: str, shape: str, fraction: float) -> tuple[dict, float] | None:
                 "identity_tol": 1e-12, "identity_points": 1000 if shape == "wide" else 8}
     if task == "blocks_demo":
         base = {"block_width": 64 if shape == "wide" else 2}
+    if task == "transformer" and shape == "narrow":
+        base["heads"] = 1  # width 2 in heads of at least 2 features
     field = SCALE.get(task, "epochs")
     lo, hi = api.FIELDS[field][1]
     target = fraction * budget.BUDGET

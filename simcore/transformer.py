@@ -42,16 +42,31 @@ from .messages import FieldError
 LAYOUTS = ("pre_ln", "post_ln", "no_residual")
 
 
+_PRODUCTS = 1 << 21  # products formed at once by bmm (16 MB in float64)
+
+
 def bmm(A: np.ndarray, B: np.ndarray, arithmetic: Arithmetic = PORTABLE) -> np.ndarray:
     """``A @ B`` over the last two axes of equal leading shapes ``(…, n, k) @ (…, k, m)``.
 
     Portable: every product ``A[…, i, k] B[…, k, j]`` formed at once, then summed down the
     ``k`` axis by ``np.add.reduce``, which (``k`` not being the innermost axis) adds the rows of
     products one after the other: ``C[i, j] = (…(A[i,0] B[0,j] + A[i,1] B[1,j]) + …)``, the
-    order of :func:`simcore.portable.matmul`. Native arithmetic: NumPy's ``matmul``."""
+    order of :func:`simcore.portable.matmul`. The products are formed for as many of the leading
+    matrices at a time as fit in :data:`_PRODUCTS` (a wide layer's attention would otherwise
+    need hundreds of megabytes); each output is summed alike. Native arithmetic: NumPy's
+    ``matmul``."""
     if arithmetic.regroup:
         return np.matmul(A, B)
-    return np.add.reduce(A[..., :, :, None] * B[..., None, :, :], axis=-2)
+    *lead, n, k = A.shape
+    m = B.shape[-1]
+    per = max(1, _PRODUCTS // (n * k * m))
+    A2, B2 = A.reshape(-1, n, k), B.reshape(-1, k, m)
+    if len(A2) <= per:
+        return np.add.reduce(A[..., :, :, None] * B[..., None, :, :], axis=-2)
+    C = np.empty((len(A2), n, m), dtype=np.result_type(A, B))
+    for i in range(0, len(A2), per):
+        C[i:i + per] = np.add.reduce(A2[i:i + per, :, :, None] * B2[i:i + per, None, :, :], axis=-2)
+    return C.reshape(*lead, n, m)
 
 
 def _rowsum(X: np.ndarray) -> np.ndarray:

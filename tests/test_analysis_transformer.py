@@ -76,6 +76,9 @@ def test_fields_and_budget():
     for field, bad in (("layers", 0), ("layers", 17), ("length", 13), ("heads", 9), ("warmup", -1)):
         with pytest.raises(ValueError, match=f"^{field}:"):
             api.transformer({**FAST, field: bad})
+    with pytest.raises(ValueError, match="^batch_size: 700 sequences of 24 tokens at width 256 need 131 MB"):
+        api.transformer({"layers": 1, "width": 256, "length": 12, "n": 700, "batch_size": 5000, "epochs": 1})
+    api.transformer({**FAST, "batch_size": 5000})  # a batch larger than the data: the data
     with pytest.raises(ValueError, match="over the budget of"):
         api.transformer({"layers": 16, "width": 256, "n": 5000, "epochs": 500})
     assert api.work("transformer", {}) < api.BUDGET / 4  # the default: a fraction of it

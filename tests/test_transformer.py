@@ -8,6 +8,7 @@ import pytest
 from gradcheck import check_layer, close, numerical_grad
 from simcore.arithmetic import NATIVE
 from simcore.messages import FieldError
+from simcore import transformer
 from simcore.portable import matmul
 from simcore.transformer import (LAYOUTS, MLP, Attention, Block, Embedding, LayerNorm,
                                  Transformer, TransformerConfig, bmm)
@@ -125,6 +126,15 @@ def test_bmm_sums_in_the_portable_order(rng):
         for a, b, c in zip(A.reshape(-1, n, k), B.reshape(-1, k, m), C):
             np.testing.assert_array_equal(c, matmul(a, b))  # bit for bit
         np.testing.assert_allclose(bmm(A, B, NATIVE).reshape(-1, n, m), C, rtol=1e-12)
+
+
+def test_bmm_forms_its_products_a_few_matrices_at_a_time(monkeypatch, rng):
+    A, B = rng.normal(size=(3, 5, 6, 7)), rng.normal(size=(3, 5, 7, 4))
+    whole = bmm(A, B)
+    monkeypatch.setattr(transformer, "_PRODUCTS", 2 * 6 * 7 * 4)  # two matrices at a time
+    np.testing.assert_array_equal(bmm(A, B), whole)
+    monkeypatch.setattr(transformer, "_PRODUCTS", 1)  # one at a time
+    np.testing.assert_array_equal(bmm(A, B), whole)
 
 
 def test_one_seed_one_network_in_float64(rng):

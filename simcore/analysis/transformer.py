@@ -56,10 +56,22 @@ def sequences(n: int, length: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([X, np.full((n, 1), SEP), np.sort(X, axis=1)], axis=1)
 
 
+MLP_FLOATS = 1 << 24  # floats of one batch's MLP activations, at most (128 MB)
+
+
 def _check(cfg: dict) -> None:
+    """Fields that are valid alone but not together: the heads must split the width, and one
+    batch's MLP activations (``4 · width`` floats per token, several arrays of them kept for the
+    backward pass) must fit in memory, a browser's too (the work budget bounds time, not memory)."""
     if cfg["width"] % cfg["heads"] or cfg["width"] // cfg["heads"] < 2:
         raise FieldError("heads", f"heads: {cfg['heads']} must divide width {cfg['width']} into "
                          "heads of at least 2 features")
+    batch = min(cfg["batch_size"], cfg["n"])
+    floats = batch * 2 * cfg["length"] * 4 * cfg["width"]
+    if floats > MLP_FLOATS:
+        raise FieldError("batch_size", f"batch_size: {batch} sequences of {2 * cfg['length']} tokens at "
+                         f"width {cfg['width']} need {floats * 8 / 2**20:.0f} MB for one layer's MLP "
+                         f"activations, over {MLP_FLOATS * 8 / 2**20:.0f} MB; lower batch_size, length or width")
 
 
 def work(cfg: dict) -> float:
