@@ -63,8 +63,9 @@ function readout(res) {
       cell("stream_last", s[s.length - 1], fmtNum(s[s.length - 1])));
   });
   return table(["layout", "training accuracy (last epoch)", "test accuracy", "status",
-    "gradient norm, last layer ÷ first (init)", "stream RMS after the last layer (end)"], rows,
-  "Final numbers; at initialisation the ratio of the last layer's gradient norm to the first's");
+    "gradient, last ÷ first layer (init)", "stream after the last layer (end)"], rows,
+  "Final numbers; the ratio of the last layer's gradient norm to the first's at initialisation, "
+  + "and the RMS of the residual stream after the last layer at the end");
 }
 
 /** The figure and readout of a transformer result. */
