@@ -70,3 +70,8 @@ def field_name(name) -> str:
     if isinstance(name, str) and 0 < len(name) <= LIMIT and name.isprintable() and ":" not in name:
         return name
     return shown(name)
+
+
+def percent(v) -> str:
+    """A share in [0, 1] as the command line prints it, ``"45.0 %"``; ``"—"`` for ``None``."""
+    return "—" if v is None else f"{100 * v:.1f} %"

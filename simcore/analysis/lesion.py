@@ -37,7 +37,7 @@ import numpy as np
 
 from .. import budget
 from ..blocks import PlainBlock, ResidualBlock
-from ..messages import FieldError
+from ..messages import FieldError, percent
 from ..nets import Network
 from ..train import TrainConfig, train_network
 
@@ -220,9 +220,6 @@ def task(cfg: dict) -> dict:
     return out
 
 
-def _pct(v) -> str:
-    return "   -  " if v is None else f"{100 * v:5.1f}%"
-
 
 def text(res: dict) -> str:
     cfg = res["config"]
@@ -230,16 +227,16 @@ def text(res: dict) -> str:
     p, r = res["plain"], res["residual"]
     lines = [f"lesion study ({split} accuracy): {cfg['layout']}-activation depth {cfg['depth']} "
              f"({res['n_blocks']} blocks), width {cfg['width']}, {cfg['epochs']} epochs on "
-             f"{cfg['dataset']}; chance {_pct(res['chance'][split])}",
+             f"{cfg['dataset']}; chance {percent(res['chance'][split])}",
              f"{'deleted':>11}  {'plain':>7}  {'residual':>8}",
-             f"{'none':>11}  {_pct(p['intact'][split]):>7}  {_pct(r['intact'][split]):>8}"]
+             f"{'none':>11}  {percent(p['intact'][split]):>7}  {percent(r['intact'][split]):>8}"]
     for i, (a, b) in enumerate(zip(p["single"][split], r["single"][split])):
-        lines.append(f"{'block ' + str(i):>11}  {_pct(a):>7}  {_pct(b):>8}")
-    lines.append(f"{'median drop':>11}  {_pct(p['single_median_drop'][split]):>7}  "
-                 f"{_pct(r['single_median_drop'][split]):>8}")
+        lines.append(f"{'block ' + str(i):>11}  {percent(a):>7}  {percent(b):>8}")
+    lines.append(f"{'median drop':>11}  {percent(p['single_median_drop'][split]):>7}  "
+                 f"{percent(r['single_median_drop'][split]):>8}")
     lines.append(f"{'k random':>11}  {'plain':>7}  {'residual':>8}   (mean over draws)")
     for j, k in enumerate(res["ks"]):
-        lines.append(f"{k:>11}  {_pct(p['random'][split]['mean'][j]):>7}  "
-                     f"{_pct(r['random'][split]['mean'][j]):>8}")
+        lines.append(f"{k:>11}  {percent(p['random'][split]['mean'][j]):>7}  "
+                     f"{percent(r['random'][split]['mean'][j]):>8}")
     lines.append(f"({res['elapsed']:.1f} s)")
     return "\n".join(lines)

@@ -30,6 +30,7 @@ from dataclasses import asdict
 from .. import budget
 from ..train import TrainConfig, train_network
 from .gradflow import stream
+from ..messages import percent
 
 NAME = "normfree"
 HELP = "residual nets without batch norm: plain, residual, batch norm, SkipInit/ReZero and Fixup at one depth"
@@ -81,9 +82,6 @@ def task(cfg: dict) -> dict:
     return out
 
 
-def _pct(v) -> str:
-    return "—" if v is None else f"{100 * v:.1f} %"
-
 
 def text(res: dict) -> str:
     cfg = res["config"]
@@ -92,6 +90,6 @@ def text(res: dict) -> str:
              f"{'network':<10} {'train acc':>9} {'test acc':>9} {'status':>9}   signal at init, first → last block"]
     for name, v in res["variants"].items():
         f, s = v["final"], v["init"]["signal"]
-        lines.append(f"{name:<10} {_pct(f['train_acc']):>9} {_pct(f['test_acc']):>9} {f['status']:>9}   "
+        lines.append(f"{name:<10} {percent(f['train_acc']):>9} {percent(f['test_acc']):>9} {f['status']:>9}   "
                      f"{s[0]:.3g} → {s[-1]:.3g}")
     return "\n".join(lines)

@@ -21,6 +21,7 @@ from .. import budget
 from ..blocks import SHORTCUTS
 from ..train import TrainConfig, train_network
 from .gradflow import stream
+from ..messages import percent
 
 NAME = "shortcuts"
 HELP = "which shortcut works: identity, scaled, gated, 1x1 and dropout shortcuts (He et al. 2016b)"
@@ -75,9 +76,6 @@ def task(cfg: dict) -> dict:
     return out
 
 
-def _pct(v) -> str:
-    return "  —  " if v is None else f"{100 * v:5.1f}%"
-
 
 def text(res: dict) -> str:
     cfg = res["config"]
@@ -85,7 +83,7 @@ def text(res: dict) -> str:
              f"{cfg['epochs']} epochs; seeds {', '.join(map(str, res['seeds']))}",
              f"{'shortcut':<15} {'training error per seed':<30} gradient at init, first → last block"]
     for kind, r in res["kinds"].items():
-        errs = " ".join(_pct(e) + ("*" if s == "diverged" else "") for e, s in zip(r["train_error"], r["status"]))
+        errs = " ".join(f"{percent(e) + ('*' if s == 'diverged' else ''):>8}" for e, s in zip(r["train_error"], r["status"]))
         g = r["grad_x"]
         lines.append(f"{kind:<15} {errs:<30} {g[0]:.3g} → {g[-1]:.3g}")
     lines.append("(* diverged)")

@@ -23,6 +23,7 @@ import numpy as np
 from .. import budget
 from ..train import TrainConfig, train_network
 from .lesion import _median, lesion_sets, random_lesions, single_lesions
+from ..messages import percent
 
 NAME = "stochastic_depth"
 HELP = "a residual net trained with and without stochastic depth, then the lesion study on both"
@@ -82,9 +83,6 @@ def task(cfg: dict) -> dict:
     return out
 
 
-def _pct(v) -> str:
-    return "  —  " if v is None else f"{100 * v:5.1f}%"
-
 
 def text(res: dict) -> str:
     cfg = res["config"]
@@ -96,6 +94,6 @@ def text(res: dict) -> str:
     for name in NETS:
         r = res[name]
         drop = r["single_median_drop"]
-        lines.append(f"{name:<11} {_pct(r['intact']):>7} {'—' if drop is None else f'{100 * drop:.1f} points':>31} "
-                     f"{_pct(r['random']['mean'][half - 1]):>24}")
+        lines.append(f"{name:<11} {percent(r['intact']):>7} {'—' if drop is None else f'{100 * drop:.1f} points':>31} "
+                     f"{percent(r['random']['mean'][half - 1]):>24}")
     return "\n".join(lines)

@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import budget
 from ..losses import softmax_cross_entropy
-from ..messages import FieldError
+from ..messages import FieldError, percent
 from ..optim import Adam, learning_rate
 from ..portable import norm
 from ..transformer import LAYOUTS, Transformer, TransformerConfig
@@ -182,9 +182,6 @@ def task(cfg: dict) -> dict:
     return out
 
 
-def _pct(v) -> str:
-    return "—" if v is None else f"{100 * v:.1f} %"
-
 
 def text(res: dict) -> str:
     cfg = res["config"]
@@ -194,6 +191,6 @@ def text(res: dict) -> str:
              "first → last layer   stream RMS at init, embeddings → last"]
     for name, v in res["variants"].items():
         f, g, s = v["final"], v["init"]["grad_norms"], v["init"]["stream"]
-        lines.append(f"{name:<12} {_pct(f['train_acc']):>9} {_pct(f['test_acc']):>9} {f['status']:>9}   "
+        lines.append(f"{name:<12} {percent(f['train_acc']):>9} {percent(f['test_acc']):>9} {f['status']:>9}   "
                      f"{g[0]:.3g} → {g[-1]:.3g}   {s[0]:.3g} → {s[-1]:.3g}")
     return "\n".join(lines)
