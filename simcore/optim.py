@@ -298,12 +298,9 @@ def learning_rates(first: int, count: int, steps_per_epoch: int, epochs: int, lr
     operations, per step. Training asks for one epoch's rates at a time."""
     steps = range(first, first + count)
     w = warmup * steps_per_epoch
+    one = lambda s: learning_rate(s, steps_per_epoch, epochs, lr, schedule, warmup, step_size, gamma)  # noqa: E731
     if schedule != "cosine":
-        return [learning_rate(s, steps_per_epoch, epochs, lr, schedule, warmup, step_size, gamma)
-                for s in steps]
-    later = [s for s in steps if not s < w]
-    c = cos(np.array([_cosine_angle(s, steps_per_epoch, epochs, w) for s in later], dtype=np.float64))
-    rate = dict(zip(later, (lr * 0.5 * (1.0 + x) for x in c.tolist())))
-    return [rate[s] if s in rate else learning_rate(s, steps_per_epoch, epochs, lr, schedule, warmup,
-                                                    step_size, gamma)
-            for s in steps]
+        return [one(s) for s in steps]
+    warming = [one(s) for s in steps if s < w]  # the warm-up's steps come first
+    angles = [_cosine_angle(s, steps_per_epoch, epochs, w) for s in steps[len(warming):]]
+    return warming + [lr * 0.5 * (1.0 + x) for x in cos(np.array(angles, dtype=np.float64)).tolist()]
