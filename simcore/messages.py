@@ -8,6 +8,8 @@ length, saying how long the original was, and never raises.
 
 from __future__ import annotations
 
+import math
+
 LIMIT = 60    # characters of a string shown before it is cut
 ITEMS = 8     # items of a list, tuple or dict shown before it is cut
 BITS = 200    # integers longer than this (about 60 digits) are described, not printed
@@ -70,6 +72,12 @@ def field_name(name) -> str:
     if isinstance(name, str) and 0 < len(name) <= LIMIT and name.isprintable() and ":" not in name:
         return name
     return shown(name)
+
+
+def finite(x) -> float | None:
+    """``x`` as a float for a JSON result, or ``None`` where it is NaN or infinite (JSON has
+    neither)."""
+    return float(x) if math.isfinite(x) else None
 
 
 def percent(v) -> str:

@@ -30,6 +30,7 @@ from .losses import LOSSES
 from .nets import NetConfig, NetFields, Network
 from .optim import learning_rates, make_optimizer
 from .portable import norm
+from .messages import finite
 
 
 @dataclass
@@ -133,7 +134,7 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
         net.backward(dZ, input_grad=False)
         grad_norms = [norm(w.grads["W"]) for w in weights]
         rec = _record(net, cfg, 0, Xtr, ytr, Xte, yte, 0.0, grad_norms, start)
-        rec["batch_loss"] = _finite(loss0)
+        rec["batch_loss"] = finite(loss0)
         if cfg.grid and ds["n_features"] == 2:
             rec["data"] = {"X_train": Xtr.tolist(), "y_train": ytr.tolist()}
             rec["boundary"] = boundary(net, Xtr, cfg.grid)
@@ -172,7 +173,7 @@ def train_network(config: TrainConfig | dict) -> Iterator[tuple[dict, Network, d
             net.drop(None)  # every block back for what measures the network between epochs
             # --8<-- [end:epoch-loop]
             rec = _record(net, cfg, epoch, Xtr, ytr, Xte, yte, lr, list(sums / steps), start)
-            rec["batch_loss"] = None if bad else _finite(batch_losses / steps)
+            rec["batch_loss"] = None if bad else finite(batch_losses / steps)
             if cfg.grid and ds["n_features"] == 2:
                 rec["boundary"] = boundary(net, Xtr, cfg.grid)
             status = _check(rec["batch_loss"], ref, cfg.diverge_factor)
@@ -204,21 +205,17 @@ def _check(train_loss: float | None, ref: float, factor: float) -> str | None:
 # --8<-- [end:divergence]
 
 
-def _finite(x: float) -> float | None:
-    """JSON has no NaN/inf: report them as ``None``."""
-    return float(x) if np.isfinite(x) else None
-
 
 def _record(net, cfg, epoch, Xtr, ytr, Xte, yte, lr, grad_norms, start) -> dict:
     tr_loss, tr_acc = evaluate(net, Xtr, ytr, cfg.loss)
     te_loss, te_acc = evaluate(net, Xte, yte, cfg.loss)
     return {
         "epoch": epoch,
-        "train_loss": _finite(tr_loss),
+        "train_loss": finite(tr_loss),
         "train_acc": tr_acc,
-        "test_loss": _finite(te_loss),
-        "test_acc": _finite(te_acc),
+        "test_loss": finite(te_loss),
+        "test_acc": finite(te_acc),
         "lr": float(lr),
-        "grad_norms": [_finite(g) for g in grad_norms],
+        "grad_norms": [finite(g) for g in grad_norms],
         "elapsed": time.perf_counter() - start,
     }

@@ -91,7 +91,7 @@ class Embedding(Layer):
         return self.params["E"][ids] + self.params["P"][: ids.shape[1]]
 
     def backward(self, dX: np.ndarray) -> None:
-        ids, (B, T, d) = self._ids, dX.shape
+        ids, (T, d) = self._ids, dX.shape[1:]
         gE = np.zeros_like(self.params["E"])
         np.add.at(gE, ids.reshape(-1), dX.reshape(-1, d))  # in order of the tokens
         gP = np.zeros_like(self.params["P"])

@@ -41,7 +41,7 @@ from .. import budget
 from ..blocks import PlainBlock, ResidualBlock
 from ..layers import Activation, BatchNorm, Dense, Sequential
 from ..losses import mse, softmax_cross_entropy
-from ..messages import FieldError
+from ..messages import FieldError, finite
 from ..nets import Network
 from ..optim import OPTIMIZERS, make_optimizer
 from ..portable import norm
@@ -53,9 +53,6 @@ INITS = ("xavier_normal", "he_normal")  # the two schemes the initialisation par
 def _rms(a: np.ndarray) -> float:
     return float(np.sqrt(np.mean(a * a)))
 
-
-def _finite(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
 
 
 # --- part 1: learning the identity ----------------------------------------------------------
@@ -170,9 +167,9 @@ def block_report(stack: Sequential, X: np.ndarray) -> list[dict]:
         Ws = [leaf.params["W"] for leaf in block.branch.leaves() if isinstance(leaf, Dense)]
         alpha = getattr(block, "alpha", 1.0)
         out.append({
-            "weight_norm": _finite(float(np.sqrt(sum(np.sum(W * W) for W in Ws)))),
-            "last_weight_norm": _finite(norm(Ws[-1])),
-            "branch_rms": _finite(_rms(alpha * block.branch.forward(h, True))),
+            "weight_norm": finite(float(np.sqrt(sum(np.sum(W * W) for W in Ws)))),
+            "last_weight_norm": finite(norm(Ws[-1])),
+            "branch_rms": finite(_rms(alpha * block.branch.forward(h, True))),
         })
         h = block.forward(h, True)
     return out
@@ -198,7 +195,7 @@ def learn_identity(cfg: dict) -> dict:
         e2e = bias = None
         if done and is_affine(net):
             M, c = affine_map(net, d)
-            e2e, bias = _finite(norm(M - np.eye(d))), _finite(norm(c))
+            e2e, bias = finite(norm(M - np.eye(d))), finite(norm(c))
         with np.errstate(all="ignore"):
             blocks = block_report(net, X) if done else None
         out[kind] = {**rec, "initial_loss": rec["loss"][0], "final_loss": rec["loss"][-1],
@@ -222,9 +219,9 @@ def signal_profile(net: Network, X: np.ndarray, y: np.ndarray) -> dict:
         loss, dZ = softmax_cross_entropy(Z, y)
         net.backward(dZ)
     layers = net.weight_layers()
-    return {"signal": [_finite(_rms(w._X)) for w in layers], "output": _finite(_rms(Z)),
-            "grad_w": [_finite(norm(w.grads["W"])) for w in layers],
-            "loss": _finite(loss)}
+    return {"signal": [finite(_rms(w._X)) for w in layers], "output": finite(_rms(Z)),
+            "grad_w": [finite(norm(w.grads["W"])) for w in layers],
+            "loss": finite(loss)}
 
 
 def layer_ratio(signal: list) -> float | None:
@@ -234,7 +231,7 @@ def layer_ratio(signal: list) -> float | None:
     a, b = signal[1], signal[-1]
     if not a or not b or len(signal) < 3:
         return None
-    return _finite((b / a) ** (1.0 / (len(signal) - 2)))
+    return finite((b / a) ** (1.0 / (len(signal) - 2)))
 
 
 def expected_ratio(init: str) -> float:
@@ -266,7 +263,7 @@ def init_comparison(cfg: dict) -> dict:
                     profile = signal_profile(net, ds["X_train"], ds["y_train"])
                 curve.append(rec["train_loss"] if rec["status"] != "diverged" else None)
             l0, le = curve[0], curve[-1]
-            drop = None if l0 is None or le is None else _finite((l0 - le) / l0)
+            drop = None if l0 is None or le is None else finite((l0 - le) / l0)
             out[kind][init] = {
                 "profile": profile, "ratio": layer_ratio(profile["signal"]), "curve": curve,
                 "initial_loss": l0, "final_loss": le, "drop": drop,

@@ -45,7 +45,7 @@ import numpy as np
 from .. import budget
 from ..blocks import ResidualBlock
 from ..losses import softmax_cross_entropy
-from ..messages import FieldError
+from ..messages import FieldError, finite
 from ..nets import Network
 from ..portable import dot, norm
 from ..train import TrainConfig, train_network
@@ -166,9 +166,6 @@ def sampled_path_norms(net: Network, X: np.ndarray, y: np.ndarray, samples: int,
     return out
 
 
-def _finite(v: float) -> float | None:
-    return float(v) if math.isfinite(v) else None
-
 
 def _distribution(values: list[float]) -> tuple[list[float] | None, int | None, float | None]:
     """``(share, peak, mean length)`` of non-negative values per length; ``None`` if any is
@@ -195,11 +192,11 @@ def summary(net: Network, X: np.ndarray, y: np.ndarray, samples: int,
     exact = [norm(G) for G in gradient_by_length(net, X, y, train)]
     share, peak, mean = _distribution(s["total"])
     e_share, e_peak, e_mean = _distribution(exact)
-    return {"per_path": [_finite(v) for v in s["mean"]],
-            "per_path_std": [_finite(v) for v in s["std"]],
-            "paths_measured": s["paths"], "total": [_finite(v) for v in s["total"]],
+    return {"per_path": [finite(v) for v in s["mean"]],
+            "per_path_std": [finite(v) for v in s["std"]],
+            "paths_measured": s["paths"], "total": [finite(v) for v in s["total"]],
             "share": share, "peak": peak, "mean_length": mean,
-            "exact": [_finite(v) for v in exact], "exact_share": e_share, "exact_peak": e_peak,
+            "exact": [finite(v) for v in exact], "exact_share": e_share, "exact_peak": e_peak,
             "exact_mean_length": e_mean}
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import budget
 from ..losses import softmax_cross_entropy
-from ..messages import FieldError, percent
+from ..messages import FieldError, finite, percent
 from ..optim import Adam, learning_rate
 from ..portable import norm
 from ..transformer import LAYOUTS, Transformer, TransformerConfig
@@ -110,9 +110,6 @@ def _evaluate(net: Transformer, seqs: np.ndarray, L: int) -> tuple[float, float]
     return loss / len(seqs), acc / len(seqs)
 
 
-def _finite(x: float) -> float | None:
-    return x if math.isfinite(x) else None
-
 
 def _probe(net: Transformer, probe: np.ndarray, L: int) -> dict:
     """Per layer, on the probe batch: the gradient norm of the layer's parameters, and the RMS
@@ -120,7 +117,7 @@ def _probe(net: Transformer, probe: np.ndarray, L: int) -> dict:
     _loss(net, probe, L, backward=True)
     grads = [norm(np.concatenate([g.ravel() for g in block.grads.values()])) for block in net.blocks]
     stream = [norm(x) / math.sqrt(x.size) for x in net.stream]
-    return {"grad_norms": [_finite(g) for g in grads], "stream": [_finite(s) for s in stream]}
+    return {"grad_norms": [finite(g) for g in grads], "stream": [finite(s) for s in stream]}
 
 
 def train_layout(cfg: dict, layout: str, data: tuple[np.ndarray, np.ndarray]):
@@ -154,8 +151,8 @@ def train_layout(cfg: dict, layout: str, data: tuple[np.ndarray, np.ndarray]):
         test_loss, test_acc = _evaluate(net, test, L) if len(test) else (None, None)
         if not math.isfinite(train_loss):
             status = "diverged"
-        rec = {"epoch": epoch, "lr": lr, "train_loss": _finite(train_loss), "train_acc": train_acc,
-               "test_loss": None if test_loss is None else _finite(test_loss), "test_acc": test_acc,
+        rec = {"epoch": epoch, "lr": lr, "train_loss": finite(train_loss), "train_acc": train_acc,
+               "test_loss": None if test_loss is None else finite(test_loss), "test_acc": test_acc,
                "status": status, **_probe(net, probe, L)}
         yield rec
         if status == "diverged":
