@@ -493,11 +493,23 @@ export function depthReadout(config, results, kinds, of, caption) {
   return table(["network", ...config.depths.map((d) => `depth ${d}`)], rows, caption);
 }
 
-/** One legend for a figure's line charts (series drawn with legend: false): a key per item
- * [cls, name, dashed], a short line coloured by the --line variable the widget's CSS gives cls
- * (sim.css: .sim-swatch-line). */
-export function lineLegend(items) {
-  return h("p", { class: "sim-note sim-line-legend" }, ...items.map(([cls, name, dashed]) => h("span", { class: "sim-key" },
+/** A share in [0, 1] as the readouts show it, (100 v).toFixed(1) and " %"; "—" when missing. */
+export const percent = (v) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(1)} %`);
+
+/** A figure's lines, one per [key, name] of items, defined once per widget: {key, name, cls:
+ * prefix + key, dashed} (the keys in dashed drawn dashed). The widget's CSS gives each cls the
+ * --line colour (sim.css's .sim-line stroke and .sim-swatch-line use it); keyedSeries draws
+ * them in a chart, lineLegend keys them once for all the figure's charts. */
+export const keyedLines = (items, prefix, dashed = []) => items.map(([key, name]) => (
+  { key, name, cls: `${prefix}${key}`, dashed: dashed.includes(key) }));
+
+/** The lines as lineChart series (no legend in the chart), points(key) giving each one's points. */
+export const keyedSeries = (lines, points) => lines.map(({ name, cls, dashed, key }) => (
+  { name, cls, dashed, legend: false, points: points(key) }));
+
+/** One legend for the lines of keyedLines: a short line in each one's colour, and its name. */
+export function lineLegend(lines) {
+  return h("p", { class: "sim-note sim-line-legend" }, ...lines.map(({ cls, name, dashed }) => h("span", { class: "sim-key" },
     h("span", { class: `sim-swatch-line ${cls}${dashed ? " sim-dashed-swatch" : ""}` }), ` ${name}`)));
 }
 

@@ -7,7 +7,7 @@
 // (scripts/render.py), iso-lines included: the build hands it the same grid.
 
 import { heatmap, lineChart, logDomain } from "../charts.js";
-import { cell, frame, h, output } from "../widget.js";
+import { cell, frame, h, output, percent } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -34,19 +34,18 @@ export function fmtNum(v) {
   }
   return v.toFixed(a === 0 ? 3 : Math.max(0, 3 - Math.floor(Math.log10(a))));
 }
-const fmtPct = (v) => (v === null ? "—" : `${(100 * v).toFixed(1)} %`);
 const fmtInt = (v) => (v === null ? "—" : String(v));
 
 // [label, path into the kind's result, format]
 export const ROWS = [
   ["training loss", ["train_loss"], fmtNum],
-  ["training accuracy", ["train_acc"], fmtPct],
+  ["training accuracy", ["train_acc"], percent],
   ["1-D rise (edges − centre)", ["summary_1d", "rise"], fmtNum],
   ["1-D curvature at 0", ["summary_1d", "curvature"], fmtNum],
   ["1-D local minima", ["summary_1d", "local_minima"], fmtInt],
   ["2-D rise (edge mean − centre)", ["summary_2d", "rise"], fmtNum],
   ["2-D local minima", ["summary_2d", "local_minima"], fmtInt],
-  ["2-D non-convex share", ["summary_2d", "nonconvex_fraction"], fmtPct],
+  ["2-D non-convex share", ["summary_2d", "nonconvex_fraction"], percent],
 ];
 
 /**

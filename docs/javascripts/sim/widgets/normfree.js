@@ -8,7 +8,7 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { cell, frame, h, lineLegend, output, table } from "../widget.js";
+import { cell, frame, h, keyedLines, keyedSeries, lineLegend, output, percent, table } from "../widget.js";
 
 const NETS = [
   ["plain", "plain, no BN"], ["residual", "residual, no BN"], ["batchnorm", "residual + BN"],
@@ -20,17 +20,15 @@ const CONTROLS = [
   ["batch_size", "Batch size"], ["seed", "Seed"],
 ];
 const PRIMARY = ["depth", "layout", "lr"];
-const DASHED = new Set(["skipinit", "fixup"]);
+const LINES = keyedLines(NETS, "sim-nf-", ["skipinit", "fixup"]);
 
 /** The simcore.api call a run makes, for Copy as Python. */
 export function calls(config) {
   return { calls: [["normfree", "normfree", config]], data: "normfree" };
 }
 
-const fmtPct = (v) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(1)} %`);
 const fmtExp = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toExponential(2));
-const seriesOf = (res, points) => NETS.map(([k, name]) => ({
-  name, cls: `sim-nf-${k}`, dashed: DASHED.has(k), legend: false, points: points(res.variants[k]) }));
+const seriesOf = (res, points) => keyedSeries(LINES, (k) => points(res.variants[k]));
 
 function curves(res, config) {
   const losses = NETS.flatMap(([k]) => res.variants[k].history.map((r) => r.train_loss)).filter((v) => v !== null);
@@ -51,7 +49,6 @@ function atInit(res, key, title, yLabel) {
     series: seriesOf(res, (v) => v.init[key].map((y, l) => [l, y])) });
 }
 
-const legend = () => lineLegend(NETS.map(([k, name]) => [`sim-nf-${k}`, name, DASHED.has(k)]));
 
 function readout(res) {
   const rows = NETS.map(([k, name]) => {
@@ -60,7 +57,7 @@ function readout(res) {
     const signal = v.init.signal;
     const grad = v.init.grad_x;
     return h("tr", { "data-kind": k }, h("th", { scope: "row", text: name }),
-      cell("train_acc", f.train_acc, fmtPct(f.train_acc)), cell("test_acc", f.test_acc, fmtPct(f.test_acc)),
+      cell("train_acc", f.train_acc, percent(f.train_acc)), cell("test_acc", f.test_acc, percent(f.test_acc)),
       h("td", { "data-key": "status", text: f.status }),
       cell("signal_last", signal[signal.length - 1], fmtExp(signal[signal.length - 1])),
       cell("grad_first", grad[0], fmtExp(grad[0])));
@@ -73,7 +70,7 @@ function readout(res) {
 export function view(res, config) {
   return output([...curves(res, config),
     atInit(res, "signal", "Signal at initialisation", "RMS of x_l"),
-    atInit(res, "grad_x", "Gradient at initialisation", "‖∂L/∂x_l‖")], legend(),
+    atInit(res, "grad_x", "Gradient at initialisation", "‖∂L/∂x_l‖")], lineLegend(LINES),
   h("p", { class: "sim-note", text: "A line missing from a log-scale chart has no positive value to draw: Fixup's "
     + "gradient below its zero classifier is exactly zero at initialisation (its first step trains the classifier alone)." }),
   readout(res));

@@ -7,7 +7,7 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { cell, frame, h, lineLegend, output, table } from "../widget.js";
+import { cell, frame, h, keyedLines, keyedSeries, lineLegend, output, percent, table } from "../widget.js";
 
 const KINDS = [
   ["identity", "identity"], ["scaled", "scaled (× 0.5)"], ["exclusive_gate", "exclusive gating"],
@@ -19,17 +19,15 @@ const CONTROLS = [
   ["carry_bias", "Gate bias b_g"], ["dataset", "Data set"], ["n", "Points"], ["seed", "First seed"],
 ];
 const PRIMARY = ["depth", "shortcut_seeds", "epochs"];
-const DASHED = new Set(["dropout", "conv"]);
+const LINES = keyedLines(KINDS, "sim-sc-", ["dropout", "conv"]);
 
 /** The simcore.api call a run makes, for Copy as Python. */
 export function calls(config) {
   return { calls: [["shortcuts", "shortcuts", config]], data: "shortcuts" };
 }
 
-const fmtPct = (v) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(1)} %`);
 const mean = (xs) => (xs.some((x) => x === null) ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
-const seriesOf = (res, points) => KINDS.map(([k, name]) => ({
-  name, cls: `sim-sc-${k}`, dashed: DASHED.has(k), legend: false, points: points(res.kinds[k]) }));
+const seriesOf = (res, points) => keyedSeries(LINES, (k) => points(res.kinds[k]));
 
 function loss(res, config) {
   const all = KINDS.flatMap(([k]) => res.kinds[k].train_loss[0]).filter((v) => v !== null);
@@ -45,16 +43,15 @@ function gradient(res) {
     series: seriesOf(res, (r) => r.grad_x.map((v, l) => [l, v])) });
 }
 
-const legend = () => lineLegend(KINDS.map(([k, name]) => [`sim-sc-${k}`, name, DASHED.has(k)]));
 
 function readout(res) {
   const rows = KINDS.map(([k, name]) => {
     const r = res.kinds[k];
     const diverged = r.status.filter((s) => s === "diverged").length;
     return h("tr", { "data-kind": k }, h("th", { scope: "row", text: name }),
-      ...r.train_error.map((e, i) => cell(`train_error_${i}`, e, fmtPct(e))),
-      cell("train_error_mean", mean(r.train_error), fmtPct(mean(r.train_error))),
-      cell("test_error_mean", mean(r.test_error), fmtPct(mean(r.test_error))),
+      ...r.train_error.map((e, i) => cell(`train_error_${i}`, e, percent(e))),
+      cell("train_error_mean", mean(r.train_error), percent(mean(r.train_error))),
+      cell("test_error_mean", mean(r.test_error), percent(mean(r.test_error))),
       h("td", { "data-key": "status", text: diverged ? `${diverged} diverged` : "done" }));
   });
   return table(["shortcut", ...res.seeds.map((s) => `training error, seed ${s}`), "mean", "mean test error", "status"], rows,
@@ -63,7 +60,7 @@ function readout(res) {
 
 /** The figure and readout of a shortcuts result. */
 export function view(res, config) {
-  return output([loss(res, config), gradient(res)], legend(), readout(res));
+  return output([loss(res, config), gradient(res)], lineLegend(LINES), readout(res));
 }
 
 export function mount(root) {

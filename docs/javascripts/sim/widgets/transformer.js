@@ -7,10 +7,10 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { cell, frame, h, lineLegend, output, table } from "../widget.js";
+import { cell, frame, h, keyedLines, keyedSeries, lineLegend, output, percent, table } from "../widget.js";
 
 const LAYOUTS = [["pre_ln", "pre-LN"], ["post_ln", "post-LN"], ["no_residual", "no residual"]];
-const DASHED = new Set(["post_ln"]);
+const LINES = keyedLines(LAYOUTS, "sim-tf-", ["post_ln"]);
 const CONTROLS = [
   ["layers", "Layers"], ["warmup", "Warm-up (epochs)"], ["lr", "Learning rate"], ["width", "Width"],
   ["heads", "Heads"], ["length", "Digits to sort"], ["epochs", "Epochs"], ["n", "Sequences"],
@@ -23,10 +23,8 @@ export function calls(config) {
   return { calls: [["transformer", "transformer", config]], data: "transformer" };
 }
 
-const fmtPct = (v) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(1)} %`);
 const fmtNum = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toPrecision(3));
-const seriesOf = (res, points) => LAYOUTS.map(([k, name]) => ({
-  name, cls: `sim-tf-${k}`, dashed: DASHED.has(k), legend: false, points: points(res.variants[k]) }));
+const seriesOf = (res, points) => keyedSeries(LINES, (k) => points(res.variants[k]));
 
 function curves(res, config) {
   const losses = LAYOUTS.flatMap(([k]) => res.variants[k].history.map((r) => r.train_loss)).filter((v) => v !== null);
@@ -57,7 +55,7 @@ function readout(res) {
     const g = v.init.grad_norms;
     const s = f.stream;
     return h("tr", { "data-kind": k }, h("th", { scope: "row", text: name }),
-      cell("train_acc", f.train_acc, fmtPct(f.train_acc)), cell("test_acc", f.test_acc, fmtPct(f.test_acc)),
+      cell("train_acc", f.train_acc, percent(f.train_acc)), cell("test_acc", f.test_acc, percent(f.test_acc)),
       h("td", { "data-key": "status", text: f.status }),
       cell("grad_ratio", g[g.length - 1] / g[0], fmtNum(g[g.length - 1] / g[0])),
       cell("stream_last", s[s.length - 1], fmtNum(s[s.length - 1])));
@@ -75,7 +73,7 @@ export function view(res, config) {
   const stream = byLayer(res, "stream", ["Residual stream at initialisation", "Residual stream after training"],
     "layer boundary (0: embeddings)", "RMS of x_l", 0);
   return output([...curves(res, config), ...grads, ...stream],
-    lineLegend(LAYOUTS.map(([k, name]) => [`sim-tf-${k}`, name, DASHED.has(k)])),
+    lineLegend(LINES),
     h("p", { class: "sim-note", text: "Accuracy counts the digits of the sorted half predicted right (10 % is chance). "
       + "Gradients and the stream are measured on the same 64 training sequences for every layout." }),
     readout(res));
