@@ -187,9 +187,11 @@ def on_config(config):
         raise ValueError(f"extra.pyodide.version: {version!r} is not a version like 0.27.7")
     tmp = Path(tempfile.mkdtemp(prefix="simcore-wheel-"))
     wheel = build_wheel.build(tmp)
-    _state.update(wheel=wheel, sha256=build_wheel.sha256_of(wheel), mode=mode, version=version)
+    _state.update(mode=mode, version=version)
     if mode == "self":
         dist = vendor_pyodide.vendor(version)
+        wheel = snapshot.compile_wheel(dist, wheel)  # byte-compiled by Pyodide's own Python
+        _state.update(wheel=wheel, sha256=build_wheel.sha256_of(wheel))
         startup = _startup(dist)
         _state.update(dist=dist, snapshot=startup and startup.snapshot, numpy=startup and startup.numpy,
                       snapshot_nojspi=startup and _nojspi(dist), snapshot_dir="assets/pyodide/")
@@ -201,6 +203,9 @@ def on_config(config):
         # integrity hashes were computed from; it is served from this site (numpy comes from
         # the CDN as it is)
         source = sri.cdn_source(version, vendor_pyodide.cache_root()) if integrity else None
+        if source:
+            wheel = snapshot.compile_wheel(source, wheel)
+        _state.update(wheel=wheel, sha256=build_wheel.sha256_of(wheel))
         startup = _startup(source) if source else None
         _state.update(snapshot=startup and startup.snapshot, numpy=None,
                       snapshot_nojspi=startup and _nojspi(source), snapshot_dir="assets/pyodide-snapshot/")

@@ -19,7 +19,9 @@ imports in its place; RECORD is rewritten; every other file is kept byte for byt
 self-hosted site serves this wheel (its lock file carries the new sha256).
 
 Both are cached under ``~/.cache/residual/snapshots/<key>/`` by the hash of everything that goes
-into them.
+into them. simcore's own wheel is byte-compiled the same way (:func:`compile_wheel`, in a run of
+its own, since it changes with every edit of simcore; cached under ``compiled/``): measured, its
+31 modules' compilation took about 0.1 s of the browser's start.
 
 Engines without JSPI (WebKit) lay out Pyodide's function table otherwise and refuse that
 snapshot; :func:`make_nojspi` makes theirs in WebKitGTK (``scripts/webkit.py``), when installed.
@@ -52,12 +54,13 @@ FORMAT = 1  # bump when what goes into a snapshot changes in a way the inputs be
 INPUTS = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
 
 # Pure-Python standard library modules (and their C parts built into Pyodide's main module) that
-# loadPackage's wheel installer, ``import numpy`` and ``import simcore.api`` import; measured by
-# diffing sys.modules around those steps in the browser. ctypes is left out on purpose: importing
-# it opens the main module with dlopen, whose handle lives outside the saved memory.
+# loadPackage's wheel installer, ``import numpy``, ``import simcore.api`` and the first training
+# epoch (numpy.random, imported lazily, imports secrets) import; measured by diffing sys.modules
+# around those steps in the browser. ctypes is left out on purpose: importing it opens the main
+# module with dlopen, whose handle lives outside the saved memory.
 PRELOAD = ("base64", "csv", "datetime", "email.message", "email.utils", "importlib.metadata",
            "tarfile", "zipfile", "shutil", "__future__", "dataclasses", "json", "numbers",
-           "pickle", "pkgutil", "platform")
+           "pickle", "pkgutil", "platform", "encodings.cp437", "hashlib", "hmac", "secrets")
 
 # Byte-compiles a wheel's modules with the Python that will run them (Pyodide's own CPython
 # 3.12): each ``.py`` becomes a ``.pyc`` beside it (which Python imports when there is no
@@ -121,6 +124,60 @@ def numpy_wheel(dist: Path) -> str:
 def _worker_js(numpy: str) -> bytes:
     return (_WORKER % {"imports": "import " + ", ".join(PRELOAD), "numpy": numpy,
                        "compile": _COMPILE}).encode()
+
+
+_COMPILER = """\
+const { loadPyodide } = await import("./pyodide/pyodide.mjs");
+try {
+  const py = await loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href });
+  const wheel = new Uint8Array(await (await fetch("./wheel")).arrayBuffer());
+  py.runPython(%(compile)r);
+  const site = py.runPython("import sysconfig; sysconfig.get_paths()['purelib'] + '/'");
+  const compiled = py.globals.get("compiled_wheel")(wheel, site).toJs();
+  await fetch("/save/wheel", { method: "POST", body: compiled });
+} catch (err) {
+  await fetch("/fail", { method: "POST", body: String(err && err.stack || err) });
+}
+"""
+
+
+def compile_wheel(dist: Path, wheel: Path, browser: str | None = None, timeout: float = 120.0) -> Path:
+    """``wheel`` (a pure-Python wheel) byte-compiled by the Pyodide of ``dist``, as numpy's is
+    (same file name; cached by the hash of the wheel and the runtime), or ``wheel`` itself (with
+    a note on stderr) when no Chromium is available or it fails: the site then works the same,
+    its modules compiled at import."""
+    h = hashlib.sha256(f"compiled wheel format {FORMAT}\n".encode() + _COMPILER.encode() + _COMPILE.encode())
+    for name in INPUTS:
+        h.update(name.encode() + b"\0" + hashlib.sha256((dist / name).read_bytes()).digest())
+    h.update(wheel.name.encode() + b"\0" + hashlib.sha256(wheel.read_bytes()).digest())
+    path = vendor_pyodide.cache_root() / "compiled" / h.hexdigest()[:24] / wheel.name
+    if path.exists():
+        return path
+    browser = browser or headless.chromium()
+    if browser is None:
+        print(f"snapshot: no Chromium found: {wheel.name} is served uncompiled", file=sys.stderr)
+        return wheel
+    files = {"/": (_PAGE, "text/html"), "/wheel": (wheel.read_bytes(), "application/zip"),
+             "/worker.js": ((_COMPILER % {"compile": _COMPILE}).encode(), "text/javascript")}
+
+    def resolve(url: str):
+        name = url[len("/pyodide/"):]
+        if url in files:
+            return files[url]
+        if url.startswith("/pyodide/") and "/" not in name and (dist / name).is_file():
+            return (dist / name).read_bytes(), headless.file_type(name)
+        return None
+
+    try:
+        result = headless.collect(resolve, browser, timeout, last=("/save/wheel", "/fail"))
+        if "/save/wheel" not in result:
+            raise RuntimeError(result.get("/fail", b"").decode()[:500])
+    except (OSError, RuntimeError) as exc:
+        print(f"snapshot: {wheel.name} is served uncompiled ({exc})", file=sys.stderr)
+        return wheel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write(path, result["/save/wheel"])
+    return path
 
 
 def key(dist: Path, flavour: str = "jspi") -> str:

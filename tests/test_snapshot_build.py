@@ -148,3 +148,33 @@ def test_byte_compiling_a_wheel(tmp_path):
         sys.path.pop(0)
         sys.modules.pop("pkg", None)
         sys.modules.pop("pkg.mod", None)
+
+
+def test_simcores_wheel_compiled_without_a_browser_is_served_as_it_is(dist, monkeypatch, tmp_path, capsys):
+    """simcore's wheel is byte-compiled per build (it changes with simcore): without Chromium, or
+    with one that gives no answer, the build serves the wheel uncompiled and says so; one made
+    earlier for the same wheel and runtime is reused, and another wheel gets its own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    wheel = tmp_path / "simcore-0.1.0-py3-none-any.whl"
+    wheel.write_bytes(b"a simcore wheel")
+    monkeypatch.setattr(snapshot.headless, "chromium", lambda: None)
+    assert snapshot.compile_wheel(dist, wheel) == wheel
+    assert "served uncompiled" in capsys.readouterr().err
+    fake = tmp_path / "fake-chromium"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    assert snapshot.compile_wheel(dist, wheel, browser=str(fake), timeout=2) == wheel
+    assert "no answer from" in capsys.readouterr().err
+    compiled = {}
+
+    def collect(resolve, browser, timeout, last):
+        body, _ = resolve("/wheel")
+        assert resolve("/pyodide/pyodide.mjs")[0] == (dist / "pyodide.mjs").read_bytes()
+        compiled[body] = compiled.get(body, 0) + 1
+        return {"/save/wheel": b"compiled " + body}
+    monkeypatch.setattr(snapshot.headless, "collect", collect)
+    made = snapshot.compile_wheel(dist, wheel, browser="chromium")
+    assert made.name == wheel.name and made.read_bytes() == b"compiled a simcore wheel"
+    assert snapshot.compile_wheel(dist, wheel, browser="chromium") == made and compiled == {b"a simcore wheel": 1}
+    wheel.write_bytes(b"another simcore wheel")
+    assert snapshot.compile_wheel(dist, wheel, browser="chromium") != made

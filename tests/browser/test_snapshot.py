@@ -83,6 +83,28 @@ def test_the_site_serves_numpy_byte_compiled(site):
             assert ours.read(n) == release.read(n), n
 
 
+def test_the_site_serves_simcore_byte_compiled(site, tmp_path):
+    """simcore's wheel as scripts/build_wheel.py writes it, but each module byte-compiled by
+    Pyodide's Python (no compilation at import in the browser); the page and the lock file pin
+    the wheel served (every simulation test runs it)."""
+    import build_wheel  # noqa: PLC0415
+
+    cfg = _config(site)
+    served = site / "assets" / "pyodide" / Path(cfg["wheelURL"]).name
+    assert (site / cfg["wheelURL"]).read_bytes() == served.read_bytes()
+    lock = json.loads((site / "assets" / "pyodide" / "pyodide-lock.json").read_text())
+    assert cfg["wheelSha256"] == lock["packages"]["simcore"]["sha256"] == hashlib.sha256(served.read_bytes()).hexdigest()
+    source, ours = zipfile.ZipFile(build_wheel.build(tmp_path)), zipfile.ZipFile(served)
+    modules = {n for n in source.namelist() if n.endswith(".py")}
+    assert "simcore/api.py" in modules and "simcore/_data/digits.npz" in source.namelist()
+    assert set(ours.namelist()) == (set(source.namelist()) - modules) | {n + "c" for n in modules}
+    for n in source.namelist():
+        if n in modules:
+            assert ours.read(n + "c")[:4] == (3531).to_bytes(2, "little") + b"\r\n", n
+        elif not n.endswith("RECORD"):
+            assert ours.read(n) == source.read(n), n
+
+
 def test_the_runtime_starts_from_the_snapshot(probe, base_url, tally):
     helper = []  # the page's helper worker that fetches and gunzips it (inflate.js)
     probe.page.on("request", lambda r: r.url.endswith("/inflate.js") and helper.append(r.url))
