@@ -452,6 +452,26 @@ export function frame(root, controls, options) {
   return ui;
 }
 
+/**
+ * Mount a widget whose Run is one call of one simcore task: the frame (options as for frame,
+ * with view and calls), the progress bar at 0 then 1 around the call, the result drawn by
+ * view, and options.done(result, config) the sentence that ends the run.
+ */
+export function mountOneCall(root, controls, { task, done, ...options }) {
+  const ui = frame(root, controls, {
+    ...options,
+    async run(config, ui) {
+      ui.progress(0, 1);
+      const res = await ui.task(task, config);
+      if (ui.stopped) return "Stopped.";
+      ui.progress(1, 1);
+      ui.draw(res, config);
+      return done(res, config);
+    },
+  });
+  return { root, unmount: ui.unmount };
+}
+
 /** Fill the readout cells ([data-key] inside rows [data-kind]) with values and their text. */
 export function setCell(cell, value, text) {
   cell.dataset.value = JSON.stringify(value);

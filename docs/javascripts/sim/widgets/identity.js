@@ -7,7 +7,7 @@
 // call made natively (scripts/widgets/identity.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { cell, frame, h, output, table } from "../widget.js";
+import { cell, h, mountOneCall, output, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -87,18 +87,11 @@ export function view(res) {
 }
 
 export function mount(root) {
-  const ui = frame(root, CONTROLS, {
-    label: "Learn-the-identity settings",
-    primary: PRIMARY, view, calls,
-    async run(config, ui) {
-      ui.progress(0, 1);
-      const res = await ui.task("identity", config);
-      if (ui.stopped) return "Stopped.";
-      ui.progress(1, 1);
-      ui.draw(res, config);
+  return mountOneCall(root, CONTROLS, {
+    label: "Learn-the-identity settings", primary: PRIMARY, view, calls, task: "identity",
+    done(res, config) {
       const li = res.learn_identity;
       return `Done: plain ${fmtSteps(li.plain)}, residual ${fmtSteps(li.residual)} (steps to MSE < ${config.identity_tol}).`;
     },
   });
-  return { root, unmount: ui.unmount };
 }

@@ -8,7 +8,7 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { cell, frame, h, output, table } from "../widget.js";
+import { cell, h, mountOneCall, output, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const INITS = [["xavier_normal", "Xavier", "sim-xavier"], ["he_normal", "He", "sim-he"]];
@@ -96,18 +96,11 @@ export function view(res) {
 }
 
 export function mount(root) {
-  const ui = frame(root, CONTROLS, {
-    label: "Initialisation settings",
-    primary: PRIMARY, view, calls,
-    async run(config, ui) {
-      ui.progress(0, 1);
-      const res = await ui.task("identity", config);
-      if (ui.stopped) return "Stopped.";
-      ui.progress(1, 1);
-      ui.draw(res, config);
+  return mountOneCall(root, CONTROLS, {
+    label: "Initialisation settings", primary: PRIMARY, view, calls, task: "identity",
+    done(res, config) {
       const started = KINDS.flatMap((k) => INITS.filter(([init]) => res.init[k][init].started).map(([, name]) => `${k} ${name}`));
       return `Done: four nets of depth ${config.depth}; training started for ${started.length ? started.join(", ") : "none"}.`;
     },
   });
-  return { root, unmount: ui.unmount };
 }

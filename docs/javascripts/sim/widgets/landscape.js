@@ -7,7 +7,7 @@
 // (scripts/render.py), iso-lines included: the build hands it the same grid.
 
 import { heatmap, lineChart, logDomain } from "../charts.js";
-import { cell, frame, h, output, percent } from "../widget.js";
+import { cell, h, mountOneCall, output, percent } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -149,17 +149,10 @@ export function view(res) {
 }
 
 export function mount(root) {
-  const ui = frame(root, CONTROLS, {
-    label: "Loss landscape settings",
-    primary: PRIMARY, view, calls,
-    async run(config, ui) {
-      ui.progress(0, 1);
-      const res = await ui.task("landscape", config);
-      if (ui.stopped) return "Stopped.";
-      ui.progress(1, 1);
-      ui.draw(res, config);
+  return mountOneCall(root, CONTROLS, {
+    label: "Loss landscape settings", primary: PRIMARY, view, calls, task: "landscape",
+    done(res, config) {
       return `Done: ${res.alphas_1d.length} points along δ, ${res.alphas_2d.length}×${res.alphas_2d.length} on the plane, per network.`;
     },
   });
-  return { root, unmount: ui.unmount };
 }

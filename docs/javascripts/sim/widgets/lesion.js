@@ -6,7 +6,7 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart } from "../charts.js";
-import { cell, frame, h, output, table } from "../widget.js";
+import { cell, h, mountOneCall, output, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -78,17 +78,10 @@ export function view(res) {
 }
 
 export function mount(root) {
-  const ui = frame(root, CONTROLS, {
-    label: "Lesion study settings",
-    primary: PRIMARY, view, calls,
-    async run(config, ui) {
-      ui.progress(0, 1);
-      const res = await ui.task("lesion", config);
-      if (ui.stopped) return "Stopped.";
-      ui.progress(1, 1);
-      ui.draw(res, config);
+  return mountOneCall(root, CONTROLS, {
+    label: "Lesion study settings", primary: PRIMARY, view, calls, task: "lesion",
+    done(res, config) {
       return `Done: ${res.n_blocks} blocks per network, ${res.ks.length} values of k.`;
     },
   });
-  return { root, unmount: ui.unmount };
 }

@@ -8,7 +8,7 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { cell, frame, h, keyedLines, keyedSeries, lineLegend, output, percent, table } from "../widget.js";
+import { cell, h, keyedLines, keyedSeries, lineLegend, mountOneCall, output, percent, table } from "../widget.js";
 
 const NETS = [
   ["plain", "plain, no BN"], ["residual", "residual, no BN"], ["batchnorm", "residual + BN"],
@@ -77,18 +77,11 @@ export function view(res, config) {
 }
 
 export function mount(root) {
-  const ui = frame(root, CONTROLS, {
-    label: "Normalisation-free settings",
-    primary: PRIMARY, view, calls,
-    async run(config, ui) {
-      ui.progress(0, 1);
-      const res = await ui.task("normfree", config);
-      if (ui.stopped) return "Stopped.";
-      ui.progress(1, 1);
-      ui.draw(res, config);
+  return mountOneCall(root, CONTROLS, {
+    label: "Normalisation-free settings", primary: PRIMARY, view, calls, task: "normfree",
+    done(res, config) {
       const diverged = NETS.filter(([k]) => res.variants[k].final.status === "diverged").map(([, name]) => name);
       return `Done: five networks of depth ${config.depth}${diverged.length ? `; diverged: ${diverged.join(", ")}` : ""}.`;
     },
   });
-  return { root, unmount: ui.unmount };
 }

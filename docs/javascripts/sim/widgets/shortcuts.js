@@ -7,7 +7,7 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { cell, frame, h, keyedLines, keyedSeries, lineLegend, output, percent, table } from "../widget.js";
+import { cell, h, keyedLines, keyedSeries, lineLegend, mountOneCall, output, percent, table } from "../widget.js";
 
 const KINDS = [
   ["identity", "identity"], ["scaled", "scaled (× 0.5)"], ["exclusive_gate", "exclusive gating"],
@@ -64,17 +64,10 @@ export function view(res, config) {
 }
 
 export function mount(root) {
-  const ui = frame(root, CONTROLS, {
-    label: "Shortcut settings",
-    primary: PRIMARY, view, calls,
-    async run(config, ui) {
-      ui.progress(0, 1);
-      const res = await ui.task("shortcuts", config);
-      if (ui.stopped) return "Stopped.";
-      ui.progress(1, 1);
-      ui.draw(res, config);
+  return mountOneCall(root, CONTROLS, {
+    label: "Shortcut settings", primary: PRIMARY, view, calls, task: "shortcuts",
+    done(res, config) {
       return `Done: six shortcuts, ${res.seeds.length} seed${res.seeds.length > 1 ? "s" : ""} each.`;
     },
   });
-  return { root, unmount: ui.unmount };
 }

@@ -6,7 +6,7 @@
 // ../charts.js's lineChart. view() also draws the page's static figure at build time.
 
 import { lineChart } from "../charts.js";
-import { cell, frame, h, output, table } from "../widget.js";
+import { cell, h, mountOneCall, output, table } from "../widget.js";
 
 const NETS = [["standard", "standard", "sim-residual"], ["stochastic", "stochastic depth", "sim-sd"]];
 const CONTROLS = [
@@ -68,17 +68,10 @@ export function view(res, config) {
 }
 
 export function mount(root) {
-  const ui = frame(root, CONTROLS, {
-    label: "Stochastic depth settings",
-    primary: PRIMARY, view, calls,
-    async run(config, ui) {
-      ui.progress(0, 1);
-      const res = await ui.task("stochastic_depth", config);
-      if (ui.stopped) return "Stopped.";
-      ui.progress(1, 1);
-      ui.draw(res, config);
+  return mountOneCall(root, CONTROLS, {
+    label: "Stochastic depth settings", primary: PRIMARY, view, calls, task: "stochastic_depth",
+    done(res, config) {
       return `Done: trained twice and lesioned on the ${res.split} split, ${res.n_blocks} blocks.`;
     },
   });
-  return { root, unmount: ui.unmount };
 }
