@@ -47,6 +47,20 @@ def test_the_three_layouts_train_on_the_same_data_and_record_everything():
     assert api.transformer(FAST)["variants"] == res["variants"]
 
 
+def test_one_layout_alone_is_that_layout_of_the_three():
+    """``layouts`` picks one layout (the page trains them one call each, to draw each as it
+    ends): its numbers are the same as in the run of all three, bit for bit, at a third of the
+    work; "all" is the default."""
+    every = api.transformer(FAST)
+    assert api.transformer({**FAST, "layouts": "all"})["variants"] == every["variants"]
+    for layout in LAYOUTS:
+        alone = api.transformer({**FAST, "layouts": layout})
+        assert list(alone["variants"]) == [layout] and alone["variants"][layout] == every["variants"][layout]
+        assert 3 * api.work("transformer", {**FAST, "layouts": layout}) == pytest.approx(api.work("transformer", FAST))
+    with pytest.raises(ValueError, match="^layouts: 'pre' is not allowed"):
+        api.transformer({**FAST, "layouts": "pre"})
+
+
 def test_warm_up_and_learning_rate():
     cfg = {**FAST, "epochs": 3, "warmup": 2, "n": 40, "test_fraction": 0.2}  # 32 train: 2 steps an epoch
     h = api.transformer(cfg)["variants"]["pre_ln"]["history"]

@@ -4,6 +4,7 @@ sorting digits (docs/understand/transformer.md)."""
 from __future__ import annotations
 
 from simcore import api
+from simcore.transformer import LAYOUTS
 
 KIND = "transformer"
 TASKS = ("transformer",)  # the simcore.api tasks its run calls
@@ -12,4 +13,6 @@ FIELDS = ("layers", "warmup", "lr", "width", "heads", "length", "epochs", "n", "
 
 
 def data(config: dict) -> dict:
-    return api.transformer(config)
+    """The live run's data: the three layouts, one call each (the widget's calls())."""
+    return {"variants": {k: v for layout in LAYOUTS
+                         for k, v in api.transformer({**config, "layouts": layout})["variants"].items()}}

@@ -38,10 +38,11 @@ FIELDS: dict = {
     "layers": ("int", (1, 16)),
     "heads": ("int", (1, 8)),
     "length": ("int", (2, 12)),
+    "layouts": ("choice", ("all", *LAYOUTS)),
 }
 DEFAULTS = {
     "layers": 8, "width": 16, "heads": 2, "length": 5, "n": 400, "test_fraction": 0.2,
-    "lr": 0.02, "warmup": 0.0, "epochs": 15, "batch_size": 32, "seed": 0,
+    "lr": 0.02, "warmup": 0.0, "epochs": 15, "batch_size": 32, "seed": 0, "layouts": "all",
 }
 WORK_FIELDS = "epochs, n, layers, width or length"
 SEP = 10      # the separator token; digits are 0-9
@@ -75,7 +76,7 @@ def _check(cfg: dict) -> None:
 
 
 def work(cfg: dict) -> float:
-    """The MACs of training the three layouts (forward and backward, three products per dense
+    """The MACs of training the layouts (forward and backward, three products per dense
     layer, and the attention's four products per head), plus evaluating every epoch."""
     T, d, L = 2 * cfg["length"], cfg["width"], cfg["layers"]
     n_train = cfg["n"] - int(round(cfg["n"] * cfg["test_fraction"]))
@@ -83,7 +84,13 @@ def work(cfg: dict) -> float:
     steps = math.ceil(max(n_train, 1) / cfg["batch_size"]) * cfg["epochs"]
     train = 3 * per_token * T * n_train * cfg["epochs"] + steps * budget.STEP * (6 * L + 1)
     evaluate = per_token * T * (cfg["n"] + 3 * PROBE) * (cfg["epochs"] + 1)
-    return len(LAYOUTS) * (train + evaluate)
+    return len(_layouts(cfg)) * (train + evaluate)
+
+
+def _layouts(cfg: dict) -> tuple[str, ...]:
+    """The layouts a run trains: all three, or the one ``layouts`` names (each layout's numbers
+    are the same either way: its weights, data and batches come from the seed alone)."""
+    return LAYOUTS if cfg.get("layouts", "all") == "all" else (cfg["layouts"],)
 
 
 def _loss(net: Transformer, seqs: np.ndarray, L: int, backward: bool) -> tuple[float, float]:
@@ -160,8 +167,8 @@ def train_layout(cfg: dict, layout: str, data: tuple[np.ndarray, np.ndarray]):
 
 
 def task(cfg: dict) -> dict:
-    """The three layouts of :data:`simcore.transformer.LAYOUTS` trained on the same sequences:
-    under ``variants[layout]``, ``history`` (per epoch: ``epoch``, ``lr``, ``train_loss``,
+    """The three layouts of :data:`simcore.transformer.LAYOUTS` (or the one ``layouts`` names)
+    trained on the same sequences: under ``variants[layout]``, ``history`` (per epoch: ``epoch``, ``lr``, ``train_loss``,
     ``train_acc``, ``test_loss``, ``test_acc``, ``status``, ``grad_norms`` per layer and
     ``stream`` per layer boundary, on the probe batch), ``init`` (epoch 0's ``grad_norms`` and
     ``stream``) and ``final`` (the last record); plus ``elapsed`` seconds."""
@@ -171,7 +178,7 @@ def task(cfg: dict) -> dict:
     n_test = int(round(cfg["n"] * cfg["test_fraction"]))
     data = (seqs[: cfg["n"] - n_test], seqs[cfg["n"] - n_test:])
     out: dict = {"config": cfg, "variants": {}}
-    for layout in LAYOUTS:
+    for layout in _layouts(cfg):
         history = list(train_layout(cfg, layout, data))
         out["variants"][layout] = {"history": history, "final": history[-1],
                                    "init": {k: history[0][k] for k in ("grad_norms", "stream")}}

@@ -1,6 +1,7 @@
 // The Transformer widget: simcore.api's "transformer" task trains a small Transformer to sort
 // digits in three layouts (pre-LN, post-LN, no residual) from the same initial weights, on the
-// same batches. Drawn with charts.js: the training loss and the test accuracy per epoch; each
+// same batches, one call per layout (its "layouts" field), so each layout is drawn as it ends,
+// about a third of the run after the last. Drawn with charts.js: the training loss and the test accuracy per epoch; each
 // layer's gradient norm at initialisation and after the last epoch (log scale); the residual
 // stream's RMS at every layer boundary, at initialisation and after the last epoch. One colour
 // per layout, one legend for all six charts; the readout holds each layout's final numbers.
@@ -18,16 +19,19 @@ const CONTROLS = [
 ];
 const PRIMARY = ["layers", "warmup", "lr"];
 
-/** The simcore.api call a run makes, for Copy as Python. */
+/** The simcore.api calls a run makes (one per layout), for Copy as Python. */
 export function calls(config) {
-  return { calls: [["transformer", "transformer", config]], data: "transformer" };
+  return { calls: LAYOUTS.map(([k]) => [k, "transformer", { ...config, layouts: k }]),
+    data: `{"variants": {${LAYOUTS.map(([k]) => `**${k}["variants"]`).join(", ")}}}` };
 }
 
 const fmtNum = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toPrecision(3));
-const seriesOf = (res, points) => keyedSeries(LINES, (k) => points(res.variants[k]));
+// the layouts trained so far (a run draws each as it ends), in LAYOUTS' order
+const trained = (res) => LAYOUTS.filter(([k]) => res.variants[k]).map(([k]) => res.variants[k]);
+const seriesOf = (res, points) => keyedSeries(LINES.filter(({ key }) => res.variants[key]), (k) => points(res.variants[k]));
 
 function curves(res, config) {
-  const losses = LAYOUTS.flatMap(([k]) => res.variants[k].history.map((r) => r.train_loss)).filter((v) => v !== null);
+  const losses = trained(res).flatMap((v) => v.history.map((r) => r.train_loss)).filter((v) => v !== null);
   const yMax = Math.max(1, ...losses.map((v) => Math.min(v, 4)));
   return [
     lineChart({ title: "Training loss", xLabel: "epoch", yLabel: "cross-entropy", xDomain: [0, config.epochs], yDomain: [0, yMax],
@@ -40,8 +44,8 @@ function curves(res, config) {
 /** A per-layer quantity of the first and the last record, on one log scale for both charts. */
 function byLayer(res, key, titles, xLabel, yLabel, first) {
   const last = (v) => v.final[key];
-  const values = LAYOUTS.flatMap(([k]) => [...res.variants[k].init[key], ...last(res.variants[k])]);
-  const n = res.variants.pre_ln.init[key].length;
+  const values = trained(res).flatMap((v) => [...v.init[key], ...last(v)]);
+  const n = trained(res)[0].init[key].length;
   const x = (l) => l + first;
   const chart = (title, of) => lineChart({ title, xLabel, yLabel, xDomain: [first, n - 1 + first], xInteger: true,
     yDomain: logDomain(values), logY: true, series: seriesOf(res, (v) => of(v).map((y, l) => [x(l), y])) });
@@ -51,6 +55,10 @@ function byLayer(res, key, titles, xLabel, yLabel, first) {
 function readout(res) {
   const rows = LAYOUTS.map(([k, name]) => {
     const v = res.variants[k];
+    if (!v) {  // still to train in this run
+      return h("tr", { "data-kind": k }, h("th", { scope: "row", text: name }),
+        ...["train_acc", "test_acc", "status", "grad_ratio", "stream_last"].map((key) => h("td", { "data-key": key, text: "…" })));
+    }
     const f = v.final;
     const g = v.init.grad_norms;
     const s = f.stream;
@@ -80,16 +88,26 @@ export function view(res, config) {
 }
 
 export function mount(root) {
+  let done = 0;
   const ui = frame(root, CONTROLS, {
-    label: "Transformer settings",
-    primary: PRIMARY, view, calls,
+    label: "Transformer settings", primary: PRIMARY, view, calls,
+    stoppedMessage: () => `Stopped after ${done} of ${LAYOUTS.length} layouts.`,
     async run(config, ui) {
-      ui.progress(0, 1);
-      const res = await ui.task("transformer", config);
-      if (ui.stopped) return "Stopped.";
-      ui.progress(1, 1);
-      ui.draw(res, config);
-      const diverged = LAYOUTS.filter(([k]) => res.variants[k].final.status === "diverged").map(([, name]) => name);
+      await ui.begin();  // "running" from the first call on, not after it
+      if (ui.stopped) return "";
+      const variants = {};
+      done = 0;
+      ui.progress(0, LAYOUTS.length);
+      for (const [i, [k, name]] of LAYOUTS.entries()) {
+        const res = await ui.task("transformer", { ...config, layouts: k });
+        if (ui.stopped) return "";
+        Object.assign(variants, res.variants);
+        done = i + 1;
+        ui.draw({ variants: { ...variants } }, config);
+        ui.progress(done, LAYOUTS.length);
+        if (done < LAYOUTS.length) ui.status.textContent = `${name} done (${done} of ${LAYOUTS.length}); training ${LAYOUTS[done][1]}…`;
+      }
+      const diverged = LAYOUTS.filter(([k]) => variants[k].final.status === "diverged").map(([, name]) => name);
       return `Done: three Transformers of ${config.layers} layers${diverged.length ? `; diverged: ${diverged.join(", ")}` : ""}.`;
     },
   });
