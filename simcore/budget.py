@@ -51,6 +51,10 @@ def data_shape(cfg: dict) -> tuple[int, int, int, int]:
     return n, max(n_train, 1), d_in, classes
 
 
+# the shortcuts with weights of their own: a 1×1 projection, or a gate (a w×w layer each)
+WEIGHTED_SHORTCUTS = ("conv", "exclusive_gate", "shortcut_gate")
+
+
 def net_macs(cfg: dict, kind: str, depth: int, d_in: int, classes: int) -> int:
     """Multiply-accumulates of one example's forward pass through the dense layers of the
     network ``cfg`` describes (as :class:`simcore.nets.Network` builds it)."""
@@ -59,7 +63,11 @@ def net_macs(cfg: dict, kind: str, depth: int, d_in: int, classes: int) -> int:
     mid = depth - 2
     if kind in ("plain", "residual"):
         ws = block_widths(NetConfig(width=w, bottleneck=bool(cfg.get("bottleneck", False))))
-        macs += (mid // (len(ws) - 1)) * sum(a * b for a, b in zip(ws, ws[1:]))
+        blocks = mid // (len(ws) - 1)
+        macs += blocks * sum(a * b for a, b in zip(ws, ws[1:]))
+        if kind == "residual" and cfg.get("shortcut", "identity") in WEIGHTED_SHORTCUTS:
+            skips = str(cfg.get("skips", "") or "")  # "": every shortcut on; "0": that block plain
+            macs += (blocks - skips.count("0")) * w * w
     elif kind == "highway":
         macs += mid * 2 * w * w                       # the transform and its gate
     else:                                             # dense: blocks of dense layers + transitions

@@ -45,6 +45,10 @@ def _dense_macs(net: Network) -> int:
     ("plain", 14, 5, {"bottleneck": True}), ("highway", 9, 12, {}),
     ("dense", 13, 16, {"growth": 8, "dense_layers": 4}), ("dense", 7, 8, {"growth": 3, "dense_layers": 1}),
     ("dense", 4, 8, {"growth": 5, "dense_layers": 6}),
+    ("residual", 20, 16, {"shortcut": "conv"}), ("residual", 11, 16, {"bottleneck": True, "shortcut": "conv"}),
+    ("residual", 8, 12, {"shortcut": "shortcut_gate"}),
+    ("residual", 14, 8, {"shortcut": "exclusive_gate", "skips": "101001"}),
+    ("residual", 14, 8, {"shortcut": "scaled", "skips": "101001"}),
 ])
 @pytest.mark.parametrize("dataset", ["spirals", "blobs", "digits"])
 def test_net_macs_are_the_built_networks_dense_layers(kind, depth, width, extra, dataset):
