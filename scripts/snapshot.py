@@ -126,6 +126,25 @@ def _worker_js(numpy: str) -> bytes:
                        "compile": _COMPILE}).encode()
 
 
+def _hash_files(h, folder: Path, names) -> None:
+    """Feed ``h`` each file of ``names`` in ``folder``: its name and the sha256 of its bytes."""
+    for name in names:
+        h.update(name.encode() + b"\0" + hashlib.sha256((folder / name).read_bytes()).digest())
+
+
+def _serve(dist: Path, files: dict):
+    """A resolver for :func:`headless.collect`: the page's own ``files`` by path, and every file of
+    the Pyodide folder ``dist`` under ``/pyodide/``."""
+    def resolve(path: str):
+        if path in files:
+            return files[path]
+        name = path[len("/pyodide/"):]
+        if path.startswith("/pyodide/") and "/" not in name and (dist / name).is_file():
+            return (dist / name).read_bytes(), headless.file_type(name)
+        return None
+    return resolve
+
+
 _COMPILER = """\
 const { loadPyodide } = await import("./pyodide/pyodide.mjs");
 try {
@@ -147,9 +166,8 @@ def compile_wheel(dist: Path, wheel: Path, browser: str | None = None, timeout: 
     a note on stderr) when no Chromium is available or it fails: the site then works the same,
     its modules compiled at import."""
     h = hashlib.sha256(f"compiled wheel format {FORMAT}\n".encode() + _COMPILER.encode() + _COMPILE.encode())
-    for name in INPUTS:
-        h.update(name.encode() + b"\0" + hashlib.sha256((dist / name).read_bytes()).digest())
-    h.update(wheel.name.encode() + b"\0" + hashlib.sha256(wheel.read_bytes()).digest())
+    _hash_files(h, dist, INPUTS)
+    _hash_files(h, wheel.parent, (wheel.name,))
     path = vendor_pyodide.cache_root() / "compiled" / h.hexdigest()[:24] / wheel.name
     if path.exists():
         return path
@@ -159,17 +177,8 @@ def compile_wheel(dist: Path, wheel: Path, browser: str | None = None, timeout: 
         return wheel
     files = {"/": (_PAGE, "text/html"), "/wheel": (wheel.read_bytes(), "application/zip"),
              "/worker.js": ((_COMPILER % {"compile": _COMPILE}).encode(), "text/javascript")}
-
-    def resolve(url: str):
-        name = url[len("/pyodide/"):]
-        if url in files:
-            return files[url]
-        if url.startswith("/pyodide/") and "/" not in name and (dist / name).is_file():
-            return (dist / name).read_bytes(), headless.file_type(name)
-        return None
-
     try:
-        result = headless.collect(resolve, browser, timeout, last=("/save/wheel", "/fail"))
+        result = headless.collect(_serve(dist, files), browser, timeout, last=("/save/wheel", "/fail"))
         if "/save/wheel" not in result:
             raise RuntimeError(result.get("/fail", b"").decode()[:500])
     except (OSError, RuntimeError) as exc:
@@ -186,8 +195,7 @@ def key(dist: Path, flavour: str = "jspi") -> str:
     numpy = numpy_wheel(dist) if flavour == "jspi" else ""
     head = f"snapshot format {FORMAT}\n" + ("" if flavour == "jspi" else f"flavour {flavour}\n")
     h = hashlib.sha256(head.encode() + _worker_js(numpy))
-    for name in INPUTS + ((numpy,) if numpy else ()):
-        h.update(name.encode() + b"\0" + hashlib.sha256((dist / name).read_bytes()).digest())
+    _hash_files(h, dist, INPUTS + ((numpy,) if numpy else ()))
     return h.hexdigest()
 
 
@@ -197,16 +205,7 @@ def _make(dist: Path, browser, timeout: float, compile_numpy: bool = True) -> tu
     and returns a function that closes it."""
     numpy = numpy_wheel(dist) if compile_numpy else ""
     files = {"/": (_PAGE, "text/html"), "/worker.js": (_worker_js(numpy), "text/javascript")}
-
-    def resolve(path: str):
-        if path in files:
-            return files[path]
-        name = path[len("/pyodide/"):]
-        if path.startswith("/pyodide/") and "/" not in name and (dist / name).is_file():
-            return (dist / name).read_bytes(), headless.file_type(name)
-        return None
-
-    result = headless.collect(resolve, browser, timeout, last=("/save/done", "/fail"))
+    result = headless.collect(_serve(dist, files), browser, timeout, last=("/save/done", "/fail"))
     if "/save/done" not in result:
         raise RuntimeError("Pyodide could not make a snapshot: " + result.get("/fail", b"").decode()[:500])
     if len(result["/save/snapshot"]) < 1 << 20:
