@@ -19,7 +19,7 @@ initial weights and the mini-batch order each come from their own seeded generat
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Iterator
 
 import numpy as np
@@ -27,10 +27,10 @@ import numpy as np
 from . import data as _data
 from .arithmetic import PORTABLE, Arithmetic
 from .losses import LOSSES
+from .messages import finite
 from .nets import NetConfig, NetFields, Network
 from .optim import learning_rates, make_optimizer
 from .portable import norm
-from .messages import finite
 
 
 @dataclass

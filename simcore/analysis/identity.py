@@ -54,7 +54,6 @@ def _rms(a: np.ndarray) -> float:
     return float(np.sqrt(np.mean(a * a)))
 
 
-
 # --- part 1: learning the identity ----------------------------------------------------------
 
 def make_stack(kind: str, blocks: int, width: int, layout: str = "pre",

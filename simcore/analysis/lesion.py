@@ -220,7 +220,6 @@ def task(cfg: dict) -> dict:
     return out
 
 
-
 def text(res: dict) -> str:
     cfg = res["config"]
     split = "test" if res["chance"]["test"] is not None else "train"

@@ -28,9 +28,9 @@ import time
 from dataclasses import asdict
 
 from .. import budget
+from ..messages import percent
 from ..train import TrainConfig, train_network
 from .gradflow import stream
-from ..messages import percent
 
 NAME = "normfree"
 HELP = "residual nets without batch norm: plain, residual, batch norm, SkipInit/ReZero and Fixup at one depth"
@@ -80,7 +80,6 @@ def task(cfg: dict) -> dict:
         out["variants"][name] = {"history": history, "final": history[-1], "init": init}
     out["elapsed"] = time.perf_counter() - start
     return out
-
 
 
 def text(res: dict) -> str:

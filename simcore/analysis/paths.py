@@ -166,7 +166,6 @@ def sampled_path_norms(net: Network, X: np.ndarray, y: np.ndarray, samples: int,
     return out
 
 
-
 def _distribution(values: list[float]) -> tuple[list[float] | None, int | None, float | None]:
     """``(share, peak, mean length)`` of non-negative values per length; ``None`` if any is
     not finite or all are zero."""

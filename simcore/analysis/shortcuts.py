@@ -19,9 +19,9 @@ from dataclasses import asdict
 
 from .. import budget
 from ..blocks import SHORTCUTS
+from ..messages import percent
 from ..train import TrainConfig, train_network
 from .gradflow import stream
-from ..messages import percent
 
 NAME = "shortcuts"
 HELP = "which shortcut works: identity, scaled, gated, 1x1 and dropout shortcuts (He et al. 2016b)"
@@ -74,7 +74,6 @@ def task(cfg: dict) -> dict:
         out["kinds"][kind] = res
     out["elapsed"] = time.perf_counter() - start
     return out
-
 
 
 def text(res: dict) -> str:

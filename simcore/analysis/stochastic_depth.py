@@ -21,9 +21,9 @@ from dataclasses import asdict
 import numpy as np
 
 from .. import budget
+from ..messages import percent
 from ..train import TrainConfig, train_network
 from .lesion import _median, lesion_sets, random_lesions, single_lesions
-from ..messages import percent
 
 NAME = "stochastic_depth"
 HELP = "a residual net trained with and without stochastic depth, then the lesion study on both"
@@ -81,7 +81,6 @@ def task(cfg: dict) -> dict:
         out["split"], out["n_blocks"], out["ks"] = split, L, list(range(1, L + 1))
     out["elapsed"] = time.perf_counter() - start
     return out
-
 
 
 def text(res: dict) -> str:

@@ -117,7 +117,6 @@ def _evaluate(net: Transformer, seqs: np.ndarray, L: int) -> tuple[float, float]
     return loss / len(seqs), acc / len(seqs)
 
 
-
 def _probe(net: Transformer, probe: np.ndarray, L: int) -> dict:
     """Per layer, on the probe batch: the gradient norm of the layer's parameters, and the RMS
     of the residual stream at every boundary (the embeddings, then after each layer)."""
@@ -168,10 +167,11 @@ def train_layout(cfg: dict, layout: str, data: tuple[np.ndarray, np.ndarray]):
 
 def task(cfg: dict) -> dict:
     """The three layouts of :data:`simcore.transformer.LAYOUTS` (or the one ``layouts`` names)
-    trained on the same sequences: under ``variants[layout]``, ``history`` (per epoch: ``epoch``, ``lr``, ``train_loss``,
-    ``train_acc``, ``test_loss``, ``test_acc``, ``status``, ``grad_norms`` per layer and
-    ``stream`` per layer boundary, on the probe batch), ``init`` (epoch 0's ``grad_norms`` and
-    ``stream``) and ``final`` (the last record); plus ``elapsed`` seconds."""
+    trained on the same sequences: under ``variants[layout]``, ``history`` (per epoch:
+    ``epoch``, ``lr``, ``train_loss``, ``train_acc``, ``test_loss``, ``test_acc``, ``status``,
+    ``grad_norms`` per layer and ``stream`` per layer boundary, on the probe batch), ``init``
+    (epoch 0's ``grad_norms`` and ``stream``) and ``final`` (the last record); plus ``elapsed``
+    seconds."""
     _check(cfg)
     start = time.perf_counter()
     seqs = sequences(cfg["n"], cfg["length"], np.random.default_rng([cfg["seed"], 6]))
@@ -184,7 +184,6 @@ def task(cfg: dict) -> dict:
                                    "init": {k: history[0][k] for k in ("grad_norms", "stream")}}
     out["elapsed"] = time.perf_counter() - start
     return out
-
 
 
 def text(res: dict) -> str:

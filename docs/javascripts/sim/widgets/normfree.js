@@ -49,7 +49,6 @@ function atInit(res, key, title, yLabel) {
     series: seriesOf(res, (v) => v.init[key].map((y, l) => [l, y])) });
 }
 
-
 function readout(res) {
   const rows = NETS.map(([k, name]) => {
     const v = res.variants[k];

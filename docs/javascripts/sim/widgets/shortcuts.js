@@ -43,7 +43,6 @@ function gradient(res) {
     series: seriesOf(res, (r) => r.grad_x.map((v, l) => [l, v])) });
 }
 
-
 function readout(res) {
   const rows = KINDS.map(([k, name]) => {
     const r = res.kinds[k];

@@ -1,10 +1,11 @@
 // The Transformer widget: simcore.api's "transformer" task trains a small Transformer to sort
 // digits in three layouts (pre-LN, post-LN, no residual) from the same initial weights, on the
 // same batches, one call per layout (its "layouts" field), so each layout is drawn as it ends,
-// about a third of the run after the last. Drawn with charts.js: the training loss and the test accuracy per epoch; each
-// layer's gradient norm at initialisation and after the last epoch (log scale); the residual
-// stream's RMS at every layer boundary, at initialisation and after the last epoch. One colour
-// per layout, one legend for all six charts; the readout holds each layout's final numbers.
+// about a third of the run after the last. Drawn with charts.js: the training loss and the
+// test accuracy per epoch; each layer's gradient norm at initialisation and after the last
+// epoch (log scale); the residual stream's RMS at every layer boundary, at initialisation and
+// after the last epoch. One colour per layout, one legend for all six charts; the readout holds
+// each layout's final numbers ("…" for a layout still training).
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart, logDomain } from "../charts.js";
