@@ -193,8 +193,12 @@ def on_config(config):
         wheel = snapshot.compile_wheel(dist, wheel)  # byte-compiled by Pyodide's own Python
         _state.update(wheel=wheel, sha256=build_wheel.sha256_of(wheel))
         startup = _startup(dist)
-        _state.update(dist=dist, snapshot=startup and startup.snapshot, numpy=startup and startup.numpy,
-                      snapshot_nojspi=startup and _nojspi(dist), snapshot_dir="assets/pyodide/")
+        # browsers with JSPI start from a snapshot with numpy and simcore imported, when one
+        # could be made, or else from the plain one
+        packaged = _packaged(dist, startup.numpy, wheel) if startup and startup.numpy else None
+        _state.update(dist=dist, snapshot=packaged or (startup and startup.snapshot), packaged=bool(packaged),
+                      numpy=startup and startup.numpy, snapshot_nojspi=startup and _nojspi(dist),
+                      snapshot_dir="assets/pyodide/")
         _state["lock"] = self_lock(dist, wheel, _state["sha256"], _state["numpy"])
         integrity = sri.of_folder(dist, _state["lock"])
     else:
@@ -207,7 +211,10 @@ def on_config(config):
             wheel = snapshot.compile_wheel(source, wheel)
         _state.update(wheel=wheel, sha256=build_wheel.sha256_of(wheel))
         startup = _startup(source) if source else None
-        _state.update(snapshot=startup and startup.snapshot, numpy=None,
+        # numpy's libraries go into the snapshot with numpy and simcore imported: the release
+        # wheel's, byte for byte the CDN's (vendored and checked against its lock file)
+        packaged = _packaged(source, _release_numpy(version), wheel) if startup else None
+        _state.update(snapshot=packaged or (startup and startup.snapshot), packaged=bool(packaged), numpy=None,
                       snapshot_nojspi=startup and _nojspi(source), snapshot_dir="assets/pyodide-snapshot/")
     config["extra"]["sim"] = {
         "pyodideVersion": version,
@@ -229,6 +236,8 @@ def on_config(config):
                 "url": _state["snapshot_dir"] + _state[name].name,
                 "integrity": sri.integrity(_state[name].read_bytes()),
             }
+    if _state.get("packaged"):  # numpy and simcore come in it: the worker fetches neither ahead
+        config["extra"]["sim"]["snapshot"]["packages"] = True
     return config
 
 
@@ -239,6 +248,28 @@ def _startup(dist: Path):
         return snapshot.make(dist)
     except (OSError, RuntimeError) as exc:  # a browser that could not make one
         print(f"snapshot: not made ({exc}); the site's runtime will boot without one", file=sys.stderr)
+        return None
+
+
+def _release_numpy(version: str) -> Path | None:
+    """numpy's wheel as Pyodide ``version`` releases it (vendored), or None when it cannot be had."""
+    try:
+        dist = vendor_pyodide.vendor(version)
+    except Exception as exc:  # noqa: BLE001  (no network and no cache: the build goes on)
+        print(f"snapshot: numpy's wheel not available ({exc})", file=sys.stderr)
+        return None
+    return dist / snapshot.numpy_wheel(dist)
+
+
+def _packaged(dist: Path, numpy: Path | None, wheel: Path):
+    """The snapshot of ``dist`` with numpy and simcore imported (scripts/snapshot.py), or None."""
+    if numpy is None:
+        return None
+    try:
+        return snapshot.make_packaged(dist, numpy, wheel)
+    except (OSError, RuntimeError) as exc:
+        print(f"snapshot: the one with numpy and simcore not made ({exc}); the site's runtime will "
+              "install them at every start", file=sys.stderr)
         return None
 
 

@@ -9,8 +9,11 @@ about 1.8 s is Python importing Pyodide's own modules; from a snapshot, about 0.
 The snapshot is made here, in headless Chromium (the same kind of JavaScript engine and module
 worker that later restores it), from exactly the Pyodide files the site serves, with the standard
 library modules imported that installing a wheel, numpy and simcore would import next
-(:data:`PRELOAD`). numpy itself cannot be in it: a snapshot holds memory, not the WebAssembly
-modules of loaded extension libraries. It is written gzip-compressed (about 6 MB for 24 MB).
+(:data:`PRELOAD`). It is written gzip-compressed (about 6 MB for 24 MB). A second snapshot has
+numpy and simcore imported as well (:func:`make_packaged`): Pyodide's snapshot holds memory only,
+not the WebAssembly modules of numpy's extension libraries, so it comes with those libraries and
+where they were loaded, and the worker puts them back there before the memory (about 10 MB
+gzip-compressed, with the libraries; see "a snapshot with numpy and simcore in it" below).
 
 In the same run, numpy's wheel is byte-compiled by that Python (Pyodide's CPython 3.12, the one
 that will import it): numpy's wheel ships only sources, and compiling its 174 modules at every
@@ -42,6 +45,7 @@ import json
 import os
 import shutil
 import sys
+import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -237,6 +241,162 @@ def make(dist: Path, browser: str | None = None, timeout: float = 120.0) -> Star
         if path is not None:
             _write(path, data)
     return made
+
+
+# --- a snapshot with numpy and simcore in it --------------------------------------------------
+#
+# Pyodide 0.27's snapshot holds the WebAssembly memory only, so it is taken before any package
+# is loaded: a numpy extension module is a WebAssembly module of its own, whose functions sit
+# in the runtime's function table at the indices its loader gave it, and whose data lives in
+# that memory. Emscripten's loader can put a module back where it was: given a handle that says
+# "already loaded at this memory address and this table index" (the record it keeps for each
+# library it opens), it instantiates the module there instead of allocating new room. So the
+# build imports numpy and simcore, saves the memory together with each library's addresses and
+# the library files, and the worker (docs/javascripts/sim/worker.js) instantiates the libraries
+# at those addresses, in the same order, before Pyodide copies the saved memory over them: the
+# function table comes out index for index as it was (the worker checks its length before and
+# after), and numpy, simcore and the modules they import are imported already. Measured in
+# docs/runtime.md.
+#
+# The file is one container, gzip-compressed: b"RSNP", the length of a JSON header (4 bytes,
+# little-endian), the header, then Pyodide's own snapshot and each library's file, every part
+# starting at a multiple of 16 bytes. The header names the parts (``snapshot``: [offset,
+# length]; ``libs``: name, the addresses and [offset, length], in load order), the table's
+# length before and after the libraries, and the sha256 of the simcore wheel inside.
+
+PACKAGED = b"RSNP"
+# Imported before the snapshot is taken, so that no simulation imports a module later (the
+# snapshot has numpy's and simcore's modules in memory, not their files): numpy's subpackages
+# that numpy imports lazily (numpy.ma at the first np.unique, numpy.random at the first seeded
+# generator, np.load's modules for the digits), then one short training run.
+WARM_UP = ("import json, numpy.ma, numpy.linalg, numpy.fft, numpy.polynomial, numpy.random, "
+           "numpy.lib.format, numpy.lib.npyio, simcore, simcore.api, simcore.worker, simcore.data\n"
+           "simcore.data.digits()\n"
+           "assert 'error' not in json.loads(simcore.worker.run_json('train', json.dumps("
+           "{'depth': 4, 'width': 4, 'n': 40, 'epochs': 1})))")
+
+
+def _data_files(wheel: zipfile.ZipFile) -> list[str]:
+    """simcore's data files (the digits, the wheel's metadata), which the worker writes into its
+    file system at start: everything in the wheel but its modules."""
+    return [n for n in wheel.namelist() if not n.endswith((".pyc", ".py", "/"))]
+
+
+_PACKAGED_WORKER = """\
+const { loadPyodide } = await import("./pyodide/pyodide.mjs");
+try {
+  const py = await loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href, _makeSnapshot: true });
+  py.runPython(%(imports)r);
+  const M = py._module;
+  const tableStart = M.wasmTable.length;
+  const site = py.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
+  for (const wheel of ["numpy", "simcore"]) {
+    py.unpackArchive(await (await fetch("./wheels/" + wheel)).arrayBuffer(), "wheel", { extractDir: site });
+  }
+  py.runPython(%(warm_up)r);
+  py.runPython("import gc; gc.collect()");
+  // Each library Python opened has the handle dlopen gave it; Emscripten's loader wrote there
+  // (from byte 8) that it is loaded, its memory address and size, its table index and size.
+  const libs = [];
+  const handles = [];
+  for (const [key, dso] of Object.entries(M.LDSO.loadedLibsByHandle)) {
+    const h = Number(key);
+    if (!h) continue;
+    handles.push([h, dso.name]);
+    if (!M.HEAPU8[h + 8]) continue;
+    libs.push({ name: dso.name, memoryBase: M.HEAPU32[(h + 12) >> 2],
+                memorySize: M.HEAP32[(h + 16) >> 2], tableBase: M.HEAPU32[(h + 20) >> 2],
+                tableSize: M.HEAP32[(h + 24) >> 2] });
+  }
+  libs.sort((a, b) => a.tableBase - b.tableBase);
+  const meta = { libs, handles, tableStart, tableEnd: M.wasmTable.length, site };
+  const snapshot = py.makeMemorySnapshot();
+  await fetch("/save/meta", { method: "POST", body: JSON.stringify(meta) });
+  await fetch("/save/snapshot", { method: "POST", body: snapshot });
+} catch (err) {
+  await fetch("/fail", { method: "POST", body: String(err && err.stack || err) });
+}
+"""
+
+
+def _packaged_worker_js() -> bytes:
+    return (_PACKAGED_WORKER % {"imports": "import " + ", ".join(PRELOAD), "warm_up": WARM_UP}).encode()
+
+
+def packaged_key(dist: Path, numpy: Path, simcore: Path) -> str:
+    """The hash of everything that goes into the snapshot with numpy and simcore in it."""
+    h = hashlib.sha256(f"packaged snapshot format {FORMAT}\n".encode() + _packaged_worker_js())
+    _hash_files(h, dist, INPUTS)
+    _hash_files(h, numpy.parent, (numpy.name,))
+    _hash_files(h, simcore.parent, (simcore.name,))
+    return h.hexdigest()
+
+
+def pack(meta: dict, snapshot: bytes, libs: list[bytes], files: dict[str, bytes] | None = None) -> bytes:
+    """The container (above) of Pyodide's ``snapshot``, the ``libs`` files named in ``meta`` and
+    the data ``files`` (path under site-packages: bytes); the offsets in its header count from
+    the end of the header."""
+    files = files or {}
+    bodies = [snapshot, *libs, *files.values()]
+    parts, at = [], 0
+    for body in bodies:
+        parts.append([at, len(body)])
+        at += -(-len(body) // 16) * 16
+    n = 1 + len(libs)
+    header = {**meta, "snapshot": parts[0],
+              "libs": [{**lib, "part": part} for lib, part in zip(meta["libs"], parts[1:n])],
+              "files": [{"path": path, "part": part} for path, part in zip(files, parts[n:])]}
+    text = json.dumps(header, separators=(",", ":")).encode()
+    head = PACKAGED + len(text).to_bytes(4, "little") + text
+    out = bytearray(head + b"\0" * (-len(head) % 16))
+    for body in bodies:
+        out += body + b"\0" * (-len(body) % 16)
+    return bytes(out)
+
+
+def unpack(data: bytes) -> tuple[dict, bytes, list[bytes], dict[str, bytes]]:
+    """The header, Pyodide's snapshot, the library files and the data files of a container made
+    by :func:`pack`."""
+    if data[:4] != PACKAGED:
+        raise ValueError("not a snapshot with packages (no RSNP mark)")
+    size = int.from_bytes(data[4:8], "little")
+    header = json.loads(data[8:8 + size])
+    base = 8 + size + (-(8 + size) % 16)
+    part = lambda at_len: data[base + at_len[0]:base + at_len[0] + at_len[1]]  # noqa: E731
+    return (header, part(header["snapshot"]), [part(lib["part"]) for lib in header["libs"]],
+            {f["path"]: part(f["part"]) for f in header.get("files", [])})
+
+
+def make_packaged(dist: Path, numpy: Path, simcore: Path, browser: str | None = None,
+                  timeout: float = 120.0) -> Path | None:
+    """The snapshot of ``dist`` with ``numpy``'s and ``simcore``'s wheels installed and imported
+    and numpy's libraries beside it (the container above, gzip-compressed, cached), or None (with a
+    note on stderr) when no Chromium is available to make it."""
+    k = packaged_key(dist, numpy, simcore)[:24]
+    path = vendor_pyodide.cache_root() / "snapshots" / k / f"snapshot-packaged-{k}.bin.gz"
+    if path.exists():
+        return path
+    browser = browser or headless.chromium()
+    if browser is None:
+        print("snapshot: no Chromium found: the site's runtime will install numpy and simcore at "
+              "every start", file=sys.stderr)
+        return None
+    files = {"/": (_PAGE, "text/html"), "/worker.js": (_packaged_worker_js(), "text/javascript"),
+             "/wheels/numpy": (numpy.read_bytes(), "application/zip"),
+             "/wheels/simcore": (simcore.read_bytes(), "application/zip")}
+    result = headless.collect(_serve(dist, files), browser, timeout, last=("/save/snapshot", "/fail"))
+    if "/save/snapshot" not in result:
+        raise RuntimeError("Pyodide could not make a snapshot with numpy and simcore: "
+                           + result.get("/fail", b"").decode()[:500])
+    meta = json.loads(result["/save/meta"])
+    with zipfile.ZipFile(numpy) as wheel:
+        libs = [wheel.read(lib["name"].split("/site-packages/", 1)[1]) for lib in meta["libs"]]
+    with zipfile.ZipFile(simcore) as wheel:
+        files = {name: wheel.read(name) for name in _data_files(wheel)}
+    meta["simcore"] = hashlib.sha256(simcore.read_bytes()).hexdigest()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write(path, gzip.compress(pack(meta, result["/save/snapshot"], libs, files), compresslevel=9, mtime=0))
+    return path
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -4,6 +4,7 @@ Chromium going on without a snapshot (and saying so), and the byte-compiling of 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import json
@@ -178,3 +179,60 @@ def test_simcores_wheel_compiled_without_a_browser_is_served_as_it_is(dist, monk
     assert snapshot.compile_wheel(dist, wheel, browser="chromium") == made and compiled == {b"a simcore wheel": 1}
     wheel.write_bytes(b"another simcore wheel")
     assert snapshot.compile_wheel(dist, wheel, browser="chromium") != made
+
+
+def test_a_snapshot_with_packages_round_trips_its_container():
+    """pack/unpack: the header, Pyodide's snapshot and each library, every part at a multiple of
+    16 bytes (the worker reads the snapshot as 32-bit words)."""
+    meta = {"libs": [{"name": "/lib/a.so", "tableBase": 5}, {"name": "/lib/b.so", "tableBase": 9}],
+            "handles": [[123, "/lib/a.so"]], "tableStart": 3, "tableEnd": 12, "simcore": "ab" * 32}
+    data = snapshot.pack(meta, b"S" * 37, [b"\0asm" + b"a" * 5, b"\0asm" + b"b" * 20], {"p/d.npz": b"digits"})
+    assert data[:4] == b"RSNP"
+    header, snap, libs, files = snapshot.unpack(data)
+    assert snap == b"S" * 37 and libs == [b"\0asm" + b"a" * 5, b"\0asm" + b"b" * 20]
+    assert files == {"p/d.npz": b"digits"}
+    assert {k: header[k] for k in ("handles", "tableStart", "tableEnd", "simcore")} == {
+        k: meta[k] for k in ("handles", "tableStart", "tableEnd", "simcore")}
+    assert [lib["name"] for lib in header["libs"]] == ["/lib/a.so", "/lib/b.so"]
+    size = int.from_bytes(data[4:8], "little")
+    base = 8 + size + (-(8 + size) % 16)
+    assert base % 16 == 0 and all((base + part[0]) % 16 == 0 for part in
+                                  [header["snapshot"], *(x["part"] for x in header["libs"] + header["files"])])
+    with pytest.raises(ValueError, match="RSNP"):
+        snapshot.unpack(b"\0\0\0\0" + data[4:])
+
+
+def test_the_snapshot_with_packages_is_keyed_by_runtime_numpy_and_simcore(dist, monkeypatch, tmp_path, capsys):
+    """Made again when the runtime, numpy's wheel or simcore's wheel changes (simcore: at every
+    edit of it), reused otherwise, and skipped (the build says so) without Chromium."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    numpy, simcore = dist / WHEEL, tmp_path / "simcore-0.1.0-py3-none-any.whl"
+    with zipfile.ZipFile(numpy, "w") as z:
+        z.writestr("numpy/_core/_multiarray_umath.so", b"\0asm umath")
+    with zipfile.ZipFile(simcore, "w") as z:
+        z.writestr("simcore/api.pyc", b"code")
+        z.writestr("simcore/_data/digits.npz", b"digits")
+    base = snapshot.packaged_key(dist, numpy, simcore)
+    for path in (dist / "pyodide.asm.wasm", numpy, simcore):
+        old = path.read_bytes()
+        path.write_bytes(old + b"\0")
+        assert snapshot.packaged_key(dist, numpy, simcore) != base, path.name
+        path.write_bytes(old)
+    monkeypatch.setattr(snapshot.headless, "chromium", lambda: None)
+    assert snapshot.make_packaged(dist, numpy, simcore) is None
+    assert "install numpy and simcore at every start" in capsys.readouterr().err
+    runs = []
+
+    def collect(resolve, browser, timeout, last):
+        assert resolve("/wheels/simcore")[0] == simcore.read_bytes()
+        runs.append(1)
+        name = "/lib/python3.12/site-packages/numpy/_core/_multiarray_umath.so"
+        meta = {"libs": [{"name": name, "tableBase": 7}], "handles": [], "tableStart": 5, "tableEnd": 9}
+        return {"/save/meta": json.dumps(meta).encode(), "/save/snapshot": b"memory"}
+    monkeypatch.setattr(snapshot.headless, "collect", collect)
+    made = snapshot.make_packaged(dist, numpy, simcore, browser="chromium")
+    header, snap, libs, files = snapshot.unpack(gzip.decompress(made.read_bytes()))
+    assert snap == b"memory" and libs == [b"\0asm umath"] and files == {"simcore/_data/digits.npz": b"digits"}
+    assert header["simcore"] == hashlib.sha256(simcore.read_bytes()).hexdigest()
+    assert made.name == f"snapshot-packaged-{base[:24]}.bin.gz"
+    assert snapshot.make_packaged(dist, numpy, simcore, browser="chromium") == made and runs == [1]

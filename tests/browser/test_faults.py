@@ -149,6 +149,9 @@ def test_simcore_wheel_hash_mismatch(probe, base_url, tally):
         route.fulfill(response=response, body=bytes(body))
 
     page.route("**/assets/pyodide/simcore-*.whl", tamper)
+    # the wheel is what the runtime installs when it starts without the snapshot that holds
+    # numpy and simcore: that snapshot is missing here
+    page.route("**/assets/pyodide/snapshot-packaged-*", lambda route: route.fulfill(status=404, body=b""))
     open_trainer(page, base_url)
     page.click(f"{ROOT} [data-action=run]")
     wheel = re.escape("simcore-") + r"[^ ]+\.whl"

@@ -48,6 +48,10 @@ def test_a_changed_runtime_file_is_refused_and_retry_recovers(probe, base_url, n
         route.fulfill(response=response, body=body + (b"\n" if name.endswith((".js", ".mjs", ".json")) else b"\0"))
 
     page.route(pattern, tamper)
+    if name.startswith("numpy"):
+        # numpy's wheel is what the runtime installs when it starts without the snapshot that
+        # holds numpy and simcore: that snapshot is missing here
+        page.route("**/assets/pyodide/snapshot-packaged-*", lambda route: route.fulfill(status=404, body=b""))
     page.goto(base_url + URL)
     page.wait_for_selector(f"{ROOT} form")
     page.click(f"{ROOT} [data-action=run]")
@@ -65,4 +69,5 @@ def test_a_changed_runtime_file_is_refused_and_retry_recovers(probe, base_url, n
     page.click(f"{ROOT} [data-action=retry]")
     wait_done(page, ROOT)
     tally.count("Faults", "recovered with Retry")
-    assert probe.failed == []  # (the console has the browser's and Pyodide's own reports)
+    # (the console has the browser's and Pyodide's own reports)
+    assert [f for f in probe.failed if "snapshot-packaged-" not in f] == []

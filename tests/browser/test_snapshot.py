@@ -43,23 +43,44 @@ def _run(probe, base_url) -> dict:
 
 
 def test_the_build_ships_the_snapshot_it_names(site):
+    """Browsers with JSPI get the snapshot with numpy and simcore imported: Pyodide's snapshot
+    made from the very runtime the site serves, numpy's libraries exactly as in the wheel the
+    site serves, and the page's simcore wheel; the name carries the hash of all three."""
     page_cfg = _config(site)
     cfg = page_cfg["snapshot"]
     served = site / cfg["url"]
-    # made from the very runtime the site serves (the name carries the hash of its inputs)
     dist = vendor_pyodide.default_dest(page_cfg["pyodideVersion"])
     for name in snapshot.INPUTS:
         assert (site / "assets" / "pyodide" / name).read_bytes() == (dist / name).read_bytes()
-    assert served.is_file() and served.name == f"snapshot-{snapshot.key(dist)[:24]}.bin.gz"
+    numpy = site / "assets" / "pyodide" / snapshot.numpy_wheel(dist)
+    simcore = site / "assets" / "pyodide" / Path(page_cfg["wheelURL"]).name
+    key = snapshot.packaged_key(dist, numpy, simcore)[:24]
+    assert served.is_file() and served.name == f"snapshot-packaged-{key}.bin.gz"
     data = served.read_bytes()
     assert cfg["integrity"] == sri.integrity(data)
-    raw = gzip.decompress(data)
+    header, raw, libs, files = snapshot.unpack(gzip.decompress(data))
+    assert header["simcore"] == page_cfg["wheelSha256"]
+    # simcore's data files, as in its wheel (its modules are in the memory)
+    with zipfile.ZipFile(simcore) as wheel:
+        assert files == {n: wheel.read(n) for n in wheel.namelist() if not n.endswith(".pyc")}
+    assert "simcore/_data/digits.npz" in files
     # Pyodide's snapshot header: a magic number, then the build id of the Pyodide it was made
     # with, which must be the served runtime's (pyodide.mjs carries it)
     build_id = re.search(r'BUILD_ID:"([0-9a-f]{64})"', (site / "assets" / "pyodide" / "pyodide.mjs").read_text()).group(1)
     words = [int.from_bytes(raw[16 + 4 * i:20 + 4 * i], "little") for i in range(8)]
     assert "".join(f"{w:08x}" for w in words) == build_id
     assert len(raw) > 16 << 20  # the whole WebAssembly memory after start-up
+    # numpy's libraries that importing numpy and training opened, in the order of their table
+    # entries, byte for byte the wheel's
+    wheel = zipfile.ZipFile(numpy)
+    names = [lib["name"].split("/site-packages/")[1] for lib in header["libs"]]
+    assert "numpy/_core/_multiarray_umath.cpython-312-wasm32-emscripten.so" in names
+    assert any(n.startswith("numpy/random/") for n in names)
+    assert [wheel.read(n) for n in names] == libs
+    bases = [lib["tableBase"] for lib in header["libs"]]
+    assert bases == sorted(bases) and header["tableStart"] <= bases[0] < bases[-1] < header["tableEnd"]
+    # browsers without JSPI: the plain snapshot, made in WebKit
+    assert Path(page_cfg["snapshotNoJspi"]["url"]).name == f"snapshot-nojspi-{snapshot.key(dist, 'nojspi')[:24]}.bin.gz"
 
 
 def test_the_site_serves_numpy_byte_compiled(site):
@@ -106,13 +127,17 @@ def test_the_site_serves_simcore_byte_compiled(site, tmp_path):
 
 
 def test_the_runtime_starts_from_the_snapshot(probe, base_url, tally):
+    """... with numpy and simcore imported: no wheel is downloaded."""
     helper = []  # the page's helper worker that fetches and gunzips it (inflate.js)
     probe.page.on("request", lambda r: r.url.endswith("/inflate.js") and helper.append(r.url))
+    wheels = []
+    probe.page.on("request", lambda r: r.url.endswith(".whl") and wheels.append(r.url))
     boot = _run(probe, base_url)
-    assert boot["snapshot"] is True and len(helper) == 1, (boot, helper)
+    assert boot["snapshot"] is True and boot["packages"] is True and len(helper) == 1, (boot, helper)
+    assert wheels == []
     assert set(boot["ms"]) >= {"scripts_imported", "runtime", "packages", "simcore"}
     probe.assert_clean()
-    tally.count("Runtime", "boots from the build's memory snapshot")
+    tally.count("Runtime", "boots from the build's memory snapshot, numpy and simcore in it")
 
 
 def test_a_missing_snapshot_means_a_boot_from_scratch(probe, base_url, tally):
@@ -138,17 +163,32 @@ def test_an_altered_snapshot_is_not_used(probe, base_url, tally):
     tally.count("Faults", "snapshot altered in transit (refused, booted from scratch)")
 
 
-@pytest.mark.parametrize("how", ["another build", "not a snapshot"])
-def test_a_snapshot_pyodide_refuses_means_a_boot_from_scratch(probe, base_url, site, how, tally):
-    """A snapshot that passes the integrity check but that Pyodide refuses (made by another
-    build of Pyodide, or not a snapshot at all): the worker boots again from scratch."""
+REFUSED = {
+    "another build": "build id mismatch",
+    "not a snapshot": "invalid magic number",
+    "another table": "the function table has ",
+    "another simcore": "it holds another simcore wheel than this page's",
+}
+
+
+@pytest.mark.parametrize("how", list(REFUSED))
+def test_a_snapshot_that_cannot_be_used_means_a_boot_from_scratch(probe, base_url, site, how, tally):
+    """A snapshot that passes the integrity check but cannot be used: one Pyodide refuses (made
+    by another build of Pyodide, or not a snapshot at all), one whose function table does not
+    start where the runtime's does, one of another simcore wheel. The worker boots again from
+    scratch and installs numpy and simcore itself."""
     cfg = _config(site)
-    raw = bytearray(gzip.decompress((site / cfg["snapshot"]["url"]).read_bytes()))
+    header, raw, libs, files = snapshot.unpack(gzip.decompress((site / cfg["snapshot"]["url"]).read_bytes()))
+    raw = bytearray(raw)
     if how == "another build":
         raw[16] ^= 0xFF  # the first byte of the build id
-    else:
+    elif how == "not a snapshot":
         raw[0:4] = b"\0\0\0\0"  # the magic number
-    bad = gzip.compress(bytes(raw), compresslevel=1)
+    elif how == "another table":
+        header["tableStart"] += 1
+    else:
+        header["simcore"] = "0" * 64
+    bad = gzip.compress(snapshot.pack(header, bytes(raw), libs, files), compresslevel=1)
     integrity = sri.integrity(bad)
     page = probe.page
 
@@ -160,9 +200,9 @@ def test_a_snapshot_pyodide_refuses_means_a_boot_from_scratch(probe, base_url, s
     page.route(SNAPSHOT, lambda route: route.fulfill(status=200, body=bad, content_type="application/gzip"))
     boot = _run(probe, base_url)
     assert boot["snapshot"] is False and boot["why"].startswith("the snapshot was refused ("), boot
-    assert {"another build": "build id mismatch", "not a snapshot": "invalid magic number"}[how] in boot["why"]
+    assert REFUSED[how] in boot["why"]
     probe.assert_clean()
-    tally.count("Faults", "snapshot refused by Pyodide (booted again from scratch)")
+    tally.count("Faults", "snapshot refused (booted again from scratch)")
 
 
 def test_without_the_helper_the_worker_fetches_the_snapshot_itself(probe, base_url, tally):

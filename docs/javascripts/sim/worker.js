@@ -1,5 +1,6 @@
 // The simulation worker: Pyodide, numpy and simcore live here, never on the page's main thread.
-// Messages in:  {id, type: "init", config} | {type: "snapshot", bytes} | {id, type: "run", task, config}
+// Messages in:  {id, type: "init", config} | {type: "snapshot-port", port} | {type: "snapshot", bytes}
+//               {id, type: "run", task, config}
 //               {id, type: "stream-start", task, config} | {id, type: "stream-next", max, budgetMs}
 //               {id, type: "stream-stop"} | {id, type: "memory"}
 // Messages out: {type: "progress", stage, done, total} | {id, type: "ready", boot}
@@ -132,8 +133,8 @@ async function loadPackages(pyodide, names, cfg) {
 }
 
 // The build's memory snapshot of Pyodide after start-up (scripts/snapshot.py), when it has one.
-// The page fetches and gunzips it beside this worker (inflate.js) and sends the bytes in a
-// "snapshot" message (cfg.snapshotFromPage); otherwise it is fetched and gunzipped here. Either
+// The page's helper fetches and gunzips it beside this worker (inflate.js) and sends the bytes
+// through a port of their own (cfg.snapshotFromPage); otherwise it is fetched and gunzipped here. Either
 // way under its SRI hash, and null on any failure: the runtime then boots from scratch, only
 // slower.
 let snapshotArrived = null;
@@ -152,15 +153,83 @@ async function fetchSnapshot(cfg) {
   }
 }
 
-// How the last boot went (sent with "ready"): from the snapshot or from scratch, and why not.
+// How the last boot went (sent with "ready"): from the snapshot or from scratch, and why not;
+// packages: true when numpy and simcore came imported in the snapshot.
 let bootInfo = null;
+
+// A snapshot with numpy and simcore in it (scripts/snapshot.py, "a snapshot with numpy and
+// simcore in it"): a container of Pyodide's snapshot and numpy's libraries, with a JSON header
+// saying where each library's memory and table entries were. null for a plain snapshot.
+function readPackaged(bytes) {
+  if (bytes.length < 8 || String.fromCharCode(...bytes.subarray(0, 4)) !== "RSNP") return null;
+  const size = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + size)));
+  const base = Math.ceil((8 + size) / 16) * 16;  // every part starts at a multiple of 16
+  const part = ([at, length]) => bytes.subarray(base + at, base + at + length);
+  return { header, snapshot: part(header.snapshot), libs: header.libs.map((lib) => ({ ...lib, bytes: part(lib.part) })),
+           files: header.files.map((file) => ({ ...file, bytes: part(file.part) })) };
+}
+
+// Pyodide from a snapshot with numpy and simcore imported. Pyodide copies the saved memory in
+// after creating its module; just before, each of numpy's libraries is instantiated at the
+// memory address and table index it had when the snapshot was taken (Emscripten's loader takes
+// them from a handle marked "loaded"), in the same order, so that the function pointers in the
+// saved memory find the same functions. The table's length before and after must be what it
+// was then; anything else refuses the snapshot.
+async function restorePackaged(cfg, loadPyodide, packaged) {
+  const { header, libs } = packaged;
+  const compiled = libs.map((lib) => WebAssembly.compile(lib.bytes));  // all at once, off this thread
+  for (const c of compiled) c.catch(() => {});  // awaited (and reported) below
+  if (typeof globalThis._createPyodideModule !== "function") await import(cfg.indexURL + "pyodide.asm.js");
+  const create = globalThis._createPyodideModule;
+  globalThis._createPyodideModule = async (settings) => {
+    const M = await create(settings);
+    const table = () => M.wasmTable.length;
+    if (table() !== header.tableStart) throw new Error(`the function table has ${table()} entries, not ${header.tableStart}`);
+    const handle = M.HEAPU8.length - 64;  // scratch room: the saved memory is copied over it next
+    for (const [i, lib] of libs.entries()) {
+      M.HEAPU8.fill(0, handle, handle + 64);
+      M.HEAPU8[handle + 8] = 1;  // loaded already: at these addresses
+      M.HEAPU32[(handle + 12) >> 2] = lib.memoryBase;
+      M.HEAPU32[(handle + 16) >> 2] = lib.memorySize;
+      M.HEAPU32[(handle + 20) >> 2] = lib.tableBase;
+      M.HEAPU32[(handle + 24) >> 2] = lib.tableSize;
+      const dso = M.newDSO(lib.name, undefined, "loading");
+      dso.global = false;
+      const flags = { loadAsync: true, nodelete: true, allowUndefined: true, global: false };
+      dso.exports = await M.loadWebAssemblyModule(await compiled[i], flags, lib.name, {}, handle);
+      M.LDSO.loadedLibsByName[lib.name.split("/").at(-1)] = dso;
+    }
+    for (const [h, name] of header.handles) M.LDSO.loadedLibsByHandle[h] = M.LDSO.loadedLibsByName[name];
+    if (table() !== header.tableEnd) throw new Error(`numpy's libraries left ${table()} table entries, not ${header.tableEnd}`);
+    return M;
+  };
+  let pyodide;
+  try {
+    pyodide = await loadPyodide({ indexURL: cfg.indexURL, _loadSnapshot: packaged.snapshot });
+  } finally {
+    globalThis._createPyodideModule = create;
+  }
+  // the modules are in memory; simcore's data files (the digits) go where simcore reads them
+  for (const file of packaged.files) {
+    const path = `${header.site}/${file.path}`;
+    pyodide.FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+    pyodide.FS.writeFile(path, file.bytes);
+  }
+  return pyodide;
+}
 
 async function startPyodide(cfg, loadPyodide, snapshot) {
   const bytes = await snapshot;
   if (bytes) {
     try {
-      const pyodide = await Promise.race([loadPyodide({ indexURL: cfg.indexURL, _loadSnapshot: bytes }), runtimeFailed]);
-      bootInfo = { snapshot: true };
+      const packaged = readPackaged(bytes);
+      if (packaged && packaged.header.simcore !== cfg.wheelSha256) {
+        throw new Error("it holds another simcore wheel than this page's");
+      }
+      const pyodide = await Promise.race([packaged ? restorePackaged(cfg, loadPyodide, packaged)
+        : loadPyodide({ indexURL: cfg.indexURL, _loadSnapshot: bytes }), runtimeFailed]);
+      bootInfo = { snapshot: true, packages: !!packaged };
       return pyodide;
     } catch (err) {
       if (runtimeFailure) throw err;  // the runtime's own files failed: no second try can help
@@ -207,10 +276,12 @@ async function boot(cfg) {
   }
   if (!probe.ok) throw new Error(`Pyodide ${cfg.pyodideVersion} is missing at ${cfg.indexURL} (${probe.status}).`);
   // what the runtime needs next downloads while it starts: self-hosted, the lock file (to check
-  // that it names this page's wheel); from the CDN, the simcore wheel itself (checked here)
-  const lockFile = cfg.mode === "self"
-    ? fetch(cfg.indexURL + "pyodide-lock.json", { cache: "no-cache" }).then((r) => r.json()) : null;
-  const wheel = cfg.mode === "self" ? null : fetchWheel(cfg);
+  // that it names this page's wheel); from the CDN, the simcore wheel itself (checked here).
+  // Nothing when the snapshot holds numpy and simcore (fetched later if it cannot be used).
+  const fetchLock = () => fetch(cfg.indexURL + "pyodide-lock.json", { cache: "no-cache" }).then((r) => r.json());
+  const early = !(cfg.snapshot && cfg.snapshot.packages);
+  const lockFile = early && cfg.mode === "self" ? fetchLock() : null;
+  const wheel = early && cfg.mode !== "self" ? fetchWheel(cfg) : null;
   for (const p of [lockFile, wheel]) if (p) p.catch(() => {});  // awaited (and reported) below
   const { loadPyodide } = await importScript(cfg, "pyodide.mjs", mjs);
   // Defines globalThis._createPyodideModule, so loadPyodide does not import it again unchecked.
@@ -219,9 +290,11 @@ async function boot(cfg) {
   const pyodide = await startPyodide(cfg, loadPyodide, snapshot);
   lap("runtime");
   progress("numpy", 1, total);
-  if (cfg.mode === "self") {
+  if (bootInfo.packages) {
+    // numpy and simcore came imported in the snapshot (whose simcore is this page's wheel)
+  } else if (cfg.mode === "self") {
     // The lock file must name exactly the wheel this page was built with.
-    const entry = (await lockFile).packages.simcore;
+    const entry = (await (lockFile || fetchLock())).packages.simcore;
     if (!entry || entry.sha256 !== cfg.wheelSha256) {
       throw new Error("The simcore wheel on the server does not match this page (stale build); reload the page.");
     }
@@ -229,7 +302,7 @@ async function boot(cfg) {
     await loadPackages(pyodide, ["numpy", "simcore"], cfg);
   } else {
     await loadPackages(pyodide, ["numpy"], cfg);
-    pyodide.unpackArchive(await wheel, "wheel");
+    pyodide.unpackArchive(await (wheel || fetchWheel(cfg)), "wheel");
   }
   lap("packages");
   progress("simcore", 2, total);
@@ -266,7 +339,12 @@ self.addEventListener("unhandledrejection", (event) => {
 
 self.onmessage = async (event) => {
   const msg = event.data;
-  if (msg.type === "snapshot") {
+  if (msg.type === "snapshot-port") {
+    // the page's helper sends the snapshot's bytes here, straight from its thread
+    msg.port.onmessage = (e) => snapshotArrived(e.data.bytes ? new Uint8Array(e.data.bytes) : null);
+    return;
+  }
+  if (msg.type === "snapshot") {  // the helper failed: boot from scratch
     snapshotArrived(msg.bytes ? new Uint8Array(msg.bytes) : null);
     return;
   }
