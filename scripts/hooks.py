@@ -193,12 +193,8 @@ def on_config(config):
         wheel = snapshot.compile_wheel(dist, wheel)  # byte-compiled by Pyodide's own Python
         _state.update(wheel=wheel, sha256=build_wheel.sha256_of(wheel))
         startup = _startup(dist)
-        # browsers with JSPI start from a snapshot with numpy and simcore imported, when one
-        # could be made, or else from the plain one
-        packaged = _packaged(dist, startup.numpy, wheel) if startup and startup.numpy else None
-        _state.update(dist=dist, snapshot=packaged or (startup and startup.snapshot), packaged=bool(packaged),
-                      numpy=startup and startup.numpy, snapshot_nojspi=startup and _nojspi(dist),
-                      snapshot_dir="assets/pyodide/")
+        _state.update(dist=dist, numpy=startup and startup.numpy, snapshot_dir="assets/pyodide/",
+                      **_snapshots(dist, startup, startup and startup.numpy, wheel))
         _state["lock"] = self_lock(dist, wheel, _state["sha256"], _state["numpy"])
         integrity = sri.of_folder(dist, _state["lock"])
     else:
@@ -211,11 +207,11 @@ def on_config(config):
             wheel = snapshot.compile_wheel(source, wheel)
         _state.update(wheel=wheel, sha256=build_wheel.sha256_of(wheel))
         startup = _startup(source) if source else None
-        # numpy's libraries go into the snapshot with numpy and simcore imported: the release
-        # wheel's, byte for byte the CDN's (vendored and checked against its lock file)
-        packaged = _packaged(source, _release_numpy(version), wheel) if startup else None
-        _state.update(snapshot=packaged or (startup and startup.snapshot), packaged=bool(packaged), numpy=None,
-                      snapshot_nojspi=startup and _nojspi(source), snapshot_dir="assets/pyodide-snapshot/")
+        # numpy's libraries go into the snapshot with numpy and simcore imported: the vendored
+        # release's (byte for byte the CDN's, checked against its lock file), byte-compiled as
+        # the self-hosted site's are (so both builds share one snapshot when the files agree)
+        _state.update(numpy=None, snapshot_dir="assets/pyodide-snapshot/",
+                      **_snapshots(source, startup, startup and _compiled_numpy(version), wheel))
     config["extra"]["sim"] = {
         "pyodideVersion": version,
         "mode": mode,
@@ -236,8 +232,9 @@ def on_config(config):
                 "url": _state["snapshot_dir"] + _state[name].name,
                 "integrity": sri.integrity(_state[name].read_bytes()),
             }
-    if _state.get("packaged"):  # numpy and simcore come in it: the worker fetches neither ahead
-        config["extra"]["sim"]["snapshot"]["packages"] = True
+            if _state[name].name.startswith(snapshot.PACKAGED_NAME):
+                # numpy and simcore come in it: the worker fetches neither ahead
+                config["extra"]["sim"][field]["packages"] = True
     return config
 
 
@@ -251,25 +248,36 @@ def _startup(dist: Path):
         return None
 
 
-def _release_numpy(version: str) -> Path | None:
-    """numpy's wheel as Pyodide ``version`` releases it (vendored), or None when it cannot be had."""
+def _compiled_numpy(version: str) -> Path | None:
+    """numpy's wheel of Pyodide ``version`` byte-compiled (vendored; scripts/snapshot.py), or None
+    when it cannot be had."""
     try:
-        dist = vendor_pyodide.vendor(version)
+        startup = snapshot.make(vendor_pyodide.vendor(version))
     except Exception as exc:  # noqa: BLE001  (no network and no cache: the build goes on)
         print(f"snapshot: numpy's wheel not available ({exc})", file=sys.stderr)
         return None
-    return dist / snapshot.numpy_wheel(dist)
+    return startup and startup.numpy
 
 
-def _packaged(dist: Path, numpy: Path | None, wheel: Path):
+def _snapshots(dist: Path, startup, numpy: Path | None, wheel: Path) -> dict:
+    """The snapshot each kind of browser starts from: for browsers with JSPI (made in Chromium)
+    and without (made in WebKit), the one with numpy and simcore imported when it could be made,
+    or else the plain one; None where neither could."""
+    if not startup:
+        return {"snapshot": None, "snapshot_nojspi": None}
+    return {"snapshot": _packaged(dist, numpy, wheel, "jspi") or startup.snapshot,
+            "snapshot_nojspi": _packaged(dist, numpy, wheel, "nojspi") or _nojspi(dist)}
+
+
+def _packaged(dist: Path, numpy: Path | None, wheel: Path, flavour: str):
     """The snapshot of ``dist`` with numpy and simcore imported (scripts/snapshot.py), or None."""
     if numpy is None:
         return None
     try:
-        return snapshot.make_packaged(dist, numpy, wheel)
-    except (OSError, RuntimeError) as exc:
-        print(f"snapshot: the one with numpy and simcore not made ({exc}); the site's runtime will "
-              "install them at every start", file=sys.stderr)
+        return snapshot.make_packaged(dist, numpy, wheel, flavour=flavour)
+    except Exception as exc:  # noqa: BLE001  (a browser or its driver failing: the build goes on)
+        print(f"snapshot: the {flavour} one with numpy and simcore not made ({type(exc).__name__}: "
+              f"{exc}); the site's runtime will install them at every start", file=sys.stderr)
         return None
 
 

@@ -265,6 +265,7 @@ def make(dist: Path, browser: str | None = None, timeout: float = 120.0) -> Star
 # length before and after the libraries, and the sha256 of the simcore wheel inside.
 
 PACKAGED = b"RSNP"
+PACKAGED_NAME = "snapshot-packaged-"  # how its file name starts (the plain one's: "snapshot-")
 # Imported before the snapshot is taken, so that no simulation imports a module later (the
 # snapshot has numpy's and simcore's modules in memory, not their files): numpy's subpackages
 # that numpy imports lazily (numpy.ma at the first np.unique, numpy.random at the first seeded
@@ -323,9 +324,11 @@ def _packaged_worker_js() -> bytes:
     return (_PACKAGED_WORKER % {"imports": "import " + ", ".join(PRELOAD), "warm_up": WARM_UP}).encode()
 
 
-def packaged_key(dist: Path, numpy: Path, simcore: Path) -> str:
-    """The hash of everything that goes into the snapshot with numpy and simcore in it."""
-    h = hashlib.sha256(f"packaged snapshot format {FORMAT}\n".encode() + _packaged_worker_js())
+def packaged_key(dist: Path, numpy: Path, simcore: Path, flavour: str = "jspi") -> str:
+    """The hash of everything that goes into the snapshot with numpy and simcore in it;
+    ``flavour`` "nojspi" for WebKit's."""
+    head = f"packaged snapshot format {FORMAT}\n" + ("" if flavour == "jspi" else f"flavour {flavour}\n")
+    h = hashlib.sha256(head.encode() + _packaged_worker_js())
     _hash_files(h, dist, INPUTS)
     _hash_files(h, numpy.parent, (numpy.name,))
     _hash_files(h, simcore.parent, (simcore.name,))
@@ -367,15 +370,23 @@ def unpack(data: bytes) -> tuple[dict, bytes, list[bytes], dict[str, bytes]]:
             {f["path"]: part(f["part"]) for f in header.get("files", [])})
 
 
-def make_packaged(dist: Path, numpy: Path, simcore: Path, browser: str | None = None,
-                  timeout: float = 120.0) -> Path | None:
+def make_packaged(dist: Path, numpy: Path, simcore: Path, browser=None, timeout: float = 120.0,
+                  flavour: str = "jspi") -> Path | None:
     """The snapshot of ``dist`` with ``numpy``'s and ``simcore``'s wheels installed and imported
-    and numpy's libraries beside it (the container above, gzip-compressed, cached), or None (with a
-    note on stderr) when no Chromium is available to make it."""
-    k = packaged_key(dist, numpy, simcore)[:24]
-    path = vendor_pyodide.cache_root() / "snapshots" / k / f"snapshot-packaged-{k}.bin.gz"
+    and numpy's libraries beside it (the container above, gzip-compressed, cached), made in
+    Chromium, or with ``flavour`` "nojspi" in WebKit (:func:`make_nojspi` says why); or None
+    (with a note on stderr) when that browser is not available."""
+    k = packaged_key(dist, numpy, simcore, flavour)[:24]
+    tag = "" if flavour == "jspi" else f"{flavour}-"
+    path = vendor_pyodide.cache_root() / "snapshots" / k / f"{PACKAGED_NAME}{tag}{k}.bin.gz"
     if path.exists():
         return path
+    if flavour != "jspi":
+        lacks = webkit.missing()
+        if lacks:
+            print(f"snapshot: WebKit's with numpy and simcore not made ({lacks} missing)", file=sys.stderr)
+            return None
+        browser = browser or _open_in_webkit
     browser = browser or headless.chromium()
     if browser is None:
         print("snapshot: no Chromium found: the site's runtime will install numpy and simcore at "

@@ -42,7 +42,8 @@ def test_mkdocs_build_strict(tmp_path):
     assert not (site / "assets" / "pyodide").exists(), "cdn mode must not ship Pyodide"
     # the memory snapshot of the CDN's runtime (made from the files hashed above), served here
     snap = site / cfg["snapshot"]["url"]
-    assert cfg["snapshot"]["url"].startswith("assets/pyodide-snapshot/snapshot-")
+    assert cfg["snapshot"]["url"].startswith("assets/pyodide-snapshot/snapshot-packaged-")
+    assert cfg["snapshot"]["packages"] is True  # numpy and simcore in it: nothing fetched ahead
     assert sri.integrity(snap.read_bytes()) == cfg["snapshot"]["integrity"]
     assert 'data-sim="trainer"' in page and "fonts.googleapis" not in page
     # nothing is read from another host at read time but the pinned Pyodide CDN (in the

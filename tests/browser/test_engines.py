@@ -103,9 +103,8 @@ def test_default_run_equals_native_simcore_bit_for_bit(engine, probed_url, kind,
     assert shown == want, {k: (shown[k], want[k]) for k in want if shown[k] != want[k]}  # bit for bit
     boot = engine.evaluate(engines.BOOT)
     assert boot["snapshot"] is True, f"{engine.name} booted without the build's snapshot: {boot.get('why')}"
-    # Firefox (JSPI) starts from Chromium's snapshot with numpy and simcore in it, WebKit from
-    # its own plain one
-    assert boot["packages"] is (engine.name.lower() != "webkit"), (engine.name, boot)
+    # with numpy and simcore in it: Firefox (JSPI) from Chromium's snapshot, WebKit from its own
+    assert boot["packages"] is True, (engine.name, boot)
     assert page_errors(engine) == []
     tally.count("Engines", f"widget default runs equal to native simcore bit for bit, {engine.name}")
     tally.count("Engines", f"numbers compared bit for bit, {engine.name}", len(want))

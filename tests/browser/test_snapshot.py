@@ -79,8 +79,14 @@ def test_the_build_ships_the_snapshot_it_names(site):
     assert [wheel.read(n) for n in names] == libs
     bases = [lib["tableBase"] for lib in header["libs"]]
     assert bases == sorted(bases) and header["tableStart"] <= bases[0] < bases[-1] < header["tableEnd"]
-    # browsers without JSPI: the plain snapshot, made in WebKit
-    assert Path(page_cfg["snapshotNoJspi"]["url"]).name == f"snapshot-nojspi-{snapshot.key(dist, 'nojspi')[:24]}.bin.gz"
+    assert cfg["packages"] is True
+    # browsers without JSPI: their own, made in WebKit
+    nojspi = snapshot.packaged_key(dist, numpy, simcore, "nojspi")[:24]
+    assert Path(page_cfg["snapshotNoJspi"]["url"]).name == f"snapshot-packaged-nojspi-{nojspi}.bin.gz"
+    assert page_cfg["snapshotNoJspi"]["packages"] is True
+    header, *_ = snapshot.unpack(gzip.decompress((site / page_cfg["snapshotNoJspi"]["url"]).read_bytes()))
+    assert header["simcore"] == page_cfg["wheelSha256"] and [lib["name"] for lib in header["libs"]][0].endswith(
+        "_multiarray_umath.cpython-312-wasm32-emscripten.so")
 
 
 def test_the_site_serves_numpy_byte_compiled(site):
