@@ -138,10 +138,14 @@ async function loadPackages(pyodide, names, cfg) {
 // way under its SRI hash, and null on any failure: the runtime then boots from scratch, only
 // slower.
 let snapshotArrived = null;
-const snapshotMessage = new Promise((resolve) => { snapshotArrived = resolve; });
+let snapshotMessage = new Promise((resolve) => { snapshotArrived = resolve; });
 
 async function fetchSnapshot(cfg) {
-  if (cfg.snapshotFromPage) return snapshotMessage;
+  if (cfg.snapshotFromPage) {
+    const bytes = snapshotMessage;
+    snapshotMessage = null;  // held no longer than the boot needs it (30-50 MB)
+    return bytes;
+  }
   if (!cfg.snapshot || typeof DecompressionStream !== "function") return null;
   try {
     const response = await fetch(cfg.snapshot.url, { integrity: cfg.snapshot.integrity });
@@ -288,6 +292,7 @@ async function boot(cfg) {
   if ((cfg.integrity || {})["pyodide.asm.js"]) await importScript(cfg, "pyodide.asm.js", asmJs);
   lap("scripts_imported");
   const pyodide = await startPyodide(cfg, loadPyodide, snapshot);
+  pyodide._api.config._loadSnapshot = null;  // Pyodide keeps its options: let the bytes go
   lap("runtime");
   progress("numpy", 1, total);
   if (bootInfo.packages) {
