@@ -12,7 +12,7 @@ library modules imported that installing a wheel, numpy and simcore would import
 (:data:`PRELOAD`). It is written gzip-compressed (about 6 MB for 24 MB). A second snapshot has
 numpy and simcore imported as well (:func:`make_packaged`): Pyodide's snapshot holds memory only,
 not the WebAssembly modules of numpy's extension libraries, so it comes with those libraries and
-where they were loaded, and the worker puts them back there before the memory (about 10 MB
+where they were loaded, and the worker puts them back there before the memory (about 11 MB
 gzip-compressed, with the libraries; see "a snapshot with numpy and simcore in it" below).
 
 In the same run, numpy's wheel is byte-compiled by that Python (Pyodide's CPython 3.12, the one
@@ -259,10 +259,11 @@ def make(dist: Path, browser: str | None = None, timeout: float = 120.0) -> Star
 # docs/runtime.md.
 #
 # The file is one container, gzip-compressed: b"RSNP", the length of a JSON header (4 bytes,
-# little-endian), the header, then Pyodide's own snapshot and each library's file, every part
-# starting at a multiple of 16 bytes. The header names the parts (``snapshot``: [offset,
-# length]; ``libs``: name, the addresses and [offset, length], in load order), the table's
-# length before and after the libraries, and the sha256 of the simcore wheel inside.
+# little-endian), the header, then Pyodide's own snapshot, each library's file and simcore's
+# data files, every part starting at a multiple of 16 bytes. The header names the parts
+# (``snapshot``: [offset, length]; ``libs``: name, the addresses and [offset, length], in load
+# order; ``files``: path under ``site``, the site-packages folder, and [offset, length]), the
+# table's length before and after the libraries, and the sha256 of the simcore wheel inside.
 
 PACKAGED = b"RSNP"
 PACKAGED_NAME = "snapshot-packaged-"  # how its file name starts (the plain one's: "snapshot-")
@@ -367,7 +368,7 @@ def unpack(data: bytes) -> tuple[dict, bytes, list[bytes], dict[str, bytes]]:
     base = 8 + size + (-(8 + size) % 16)
     part = lambda at_len: data[base + at_len[0]:base + at_len[0] + at_len[1]]  # noqa: E731
     return (header, part(header["snapshot"]), [part(lib["part"]) for lib in header["libs"]],
-            {f["path"]: part(f["part"]) for f in header.get("files", [])})
+            {f["path"]: part(f["part"]) for f in header["files"]})
 
 
 def make_packaged(dist: Path, numpy: Path, simcore: Path, browser=None, timeout: float = 120.0,
