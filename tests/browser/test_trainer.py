@@ -157,3 +157,40 @@ def test_over_the_work_budget_is_refused_at_the_field(probe, base_url):
     assert "over the budget of 2.0e11" in message and "lower epochs, n, depth, width" in message
     assert page.get_attribute(f"{ROOT} [name=epochs]", "aria-invalid") == "true"
     probe.assert_clean()
+
+
+WARM_UP = """async () => {
+    const bridge = await import(new URL("../javascripts/sim/bridge.js", location.href).href);
+    return bridge.warmUp([]);  // the first call's report: the widget's own, once it has run
+}"""
+
+
+def test_warm_up_while_the_reader_reads_then_the_same_numbers(probe, base_url):
+    """The trainer scrolled into view starts the runtime and warms it up on the first five epochs
+    of its two default runs (records for epochs 0-5 of each), which change nothing that follows:
+    the run after it shows native simcore's numbers."""
+    page = probe.page
+    page.goto(f"{base_url}/trainer/")
+    page.locator(ROOT).scroll_into_view_if_needed()
+    page.wait_for_function("() => window.performance.getEntriesByType('resource').some((e) => e.name.includes('worker.js'))")
+    report = page.evaluate(WARM_UP)
+    assert report["epochs"] == 2 * 6 and report["interrupted"] is False, report
+    page.click(f"{ROOT} [data-action=run]")
+    page.wait_for_selector(f'{ROOT}[data-state="done"]')
+    assert_finals(shown_numbers(page, ROOT), native_finals(widget_config(page, ROOT)))
+    probe.assert_clean()
+
+
+def test_run_ends_the_warm_up(probe, base_url):
+    """Run pressed as soon as the runtime is ready: the warm-up stops (or never starts) and the
+    run is simcore's own, number for number."""
+    page = probe.page
+    page.goto(f"{base_url}/trainer/#trainer?epochs=3")
+    page.locator(ROOT).scroll_into_view_if_needed()
+    page.evaluate("""async () => (await import(new URL("../javascripts/sim/bridge.js", location.href).href)).start()""")
+    page.click(f"{ROOT} [data-action=run]")
+    report = page.evaluate(WARM_UP)
+    assert report["interrupted"] is True and report["epochs"] < 2 * 6, report
+    page.wait_for_selector(f'{ROOT}[data-state="done"]')
+    assert_finals(shown_numbers(page, ROOT), native_finals({**widget_config(page, ROOT), "epochs": 3}))
+    probe.assert_clean()

@@ -15,6 +15,10 @@
 // (stream().stop) and single calls (restartIfStillBusy) alike.
 const GRACE_MS = 3000;
 const BOOT_MS = 120000;  // a runtime that is not ready within this counts as failed
+// warmUp(): five epochs of each of the trainer's two default runs bring its first run to the
+// speed of later ones in Chromium (measured: docs/runtime.md); on a slow device, at most 3 s
+const WARM_UP_EPOCHS = 5;
+const WARM_UP_MS = 3000;
 let worker = null;
 let ready = null;
 let ended = null;                 // why the last worker ended, when it was not restart()
@@ -23,6 +27,7 @@ const pending = new Map();        // id -> {resolve, reject, onEpochs}
 const progressListeners = new Set();
 const sleepers = new Set();       // wake-up calls of paused streams: a worker that ends wakes them
 let lastProgress = null;
+let warming = null;               // warmUp()'s promise, for this worker
 
 export function simConfig() {
   const el = document.getElementById("sim-config");
@@ -90,6 +95,7 @@ function crashed(message) {
   const w = worker;
   worker = null;
   ready = null;
+  warming = null;
   lastProgress = null;
   ended = message;
   if (w) w.terminate();
@@ -167,6 +173,21 @@ export function start(onProgress) {
   return current;
 }
 
+/**
+ * Start the runtime ahead of the reader and, once it is ready, let the worker run the first
+ * WARM_UP_EPOCHS epochs of each of these training configs and discard them, so the browser
+ * has compiled its hot code to optimised code before the reader's first run (see worker.js).
+ * Any call of the page stops it. Once per worker: a later call gets the first one's promise,
+ * which resolves with the worker's report {epochs, ms, interrupted}.
+ */
+export function warmUp(configs) {
+  if (!warming) {
+    const capped = configs.map((c) => ({ ...c, epochs: Math.min(c.epochs, WARM_UP_EPOCHS) }));
+    warming = start().then(() => post({ type: "warm-up", configs: capped, maxMs: WARM_UP_MS })).then((m) => m.result);
+  }
+  return warming;
+}
+
 /** After Stop of a single call: restart the worker if `busy()` still says so after the grace
  * period (a stream's stop() applies the same rule itself). */
 export function restartIfStillBusy(busy) {
@@ -179,6 +200,7 @@ export function restart() {
   failAll("The simulation was restarted.");
   worker = null;
   ready = null;
+  warming = null;
   lastProgress = null;
   ended = null;
 }

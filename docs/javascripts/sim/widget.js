@@ -424,7 +424,10 @@ export function frame(root, controls, options) {
   const observer = options.runtime !== false && !saveData && "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) {
       observer.disconnect();
-      bridge.start().catch(() => {});
+      // and, where the widget trains, warm the runtime up on its own default runs
+      const calls = options.calls ? options.calls(defaults, JSON.parse(root.dataset.taskDefaults || "{}")).calls : [];
+      const train = calls.filter(([, task]) => task === "train").map(([, , config]) => config);
+      (train.length ? bridge.warmUp(train) : bridge.start()).catch(() => {});
     }
   }, { threshold: 0.3 }) : null;
   if (observer) observer.observe(root);

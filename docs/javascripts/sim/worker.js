@@ -329,6 +329,39 @@ async function boot(cfg) {
   progress("ready", total, total);
 }
 
+// Warming up. A browser first runs WebAssembly through a quick compiler and recompiles the
+// functions that turn out hot with its optimising one, in the background: in Chromium the
+// trainer's first default run after a start took 1.7-1.8 s, the next ones 1.4 s (docs/runtime.md).
+// When the page started the runtime ahead of the reader (the widget came into view), it asks
+// the worker to spend that wait running the first few epochs of the widget's own training runs
+// and discarding them, so the compiling is done before Run. Nothing of it is kept (each run has
+// its own seed; its stream is closed), and any request of the page ends it: the page waits at
+// most one epoch.
+let requested = false;  // a request arrived: no warming up from now on
+let warmed = false;     // once per worker
+async function warmUp(configs, maxMs) {
+  const t0 = performance.now();
+  let epochs = 0;
+  for (const [i, config] of configs.entries()) {
+    if (requested || performance.now() - t0 >= maxMs) break;
+    const sid = `warm-up-${i}`;
+    if (JSON.parse(py.start(sid, "train", JSON.stringify(config))).error) continue;
+    try {
+      while (performance.now() - t0 < maxMs) {
+        await new Promise((resolve) => setTimeout(resolve, 0));  // the page's messages go first
+        if (requested) break;
+        const d = JSON.parse(py.next(sid, 1, 1));
+        if (d.error) break;
+        epochs += d.records.length;
+        if (d.done) break;
+      }
+    } finally {
+      py.stop(sid);
+    }
+  }
+  return { epochs, ms: Math.round(performance.now() - t0), interrupted: requested };
+}
+
 function reply(id, text, ok) {
   const data = JSON.parse(text);
   if (data.error) self.postMessage({ id, type: "error", message: data.error, field: data.field });
@@ -367,6 +400,15 @@ self.onmessage = async (event) => {
       self.postMessage({ id: msg.id, type: "ready", boot: bootInfo });
       return;
     }
+    if (msg.type === "warm-up") {
+      await booting;
+      const skip = requested || warmed;
+      warmed = true;
+      const report = skip ? { epochs: 0, ms: 0, interrupted: requested } : await warmUp(msg.configs, msg.maxMs);
+      self.postMessage({ id: msg.id, type: "result", result: report });
+      return;
+    }
+    requested = true;
     await booting;
     if (msg.type === "run") {
       reply(msg.id, py.run(msg.task, JSON.stringify(msg.config)), (d) =>
