@@ -13,8 +13,8 @@ Reports, per run (each in a fresh browser context, so the HTTP cache is cold):
 * the full default run in the browser vs the same two api.train calls natively, side by
   side in this process (the ratio is what matters; the machine's load moves both): the first
   run from its first epoch drawn to its end, and the second run from click to end, both timed
-  in the page (timed from outside, around Playwright's click and waiting, a run measured up to
-  0.5 s longer, in two modes, 1.3 or 1.85 s, which is Playwright's and not the page's);
+  in the page (timed from outside, Playwright's waiting polls at growing intervals, up to
+  500 ms, which rounded a run of about 1.3 s up to 1.85 s in some runs and not in others);
 * with --read S, the page as a reader gets it: the trainer scrolled into view (which starts the
   runtime and then warms it up on the widget's own runs, bridge.warmUp), S seconds of reading,
   then Run; the warm-up's report (epochs, ms, interrupted) is printed;
@@ -102,10 +102,10 @@ new MutationObserver((list) => {
   }
 }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-state"] });
 """
-# the warm-up's report (null from a build without warm-up)
+# the warm-up's report ("none" from a build without warm-up)
 WARM_UP = """async () => {
   const bridge = await import(new URL("../javascripts/sim/bridge.js", location.href).href);
-  return bridge.warmUp ? bridge.warmUp([]) : null;
+  return bridge.warmUp ? bridge.warmUp([]) : "none";
 }"""
 BOOT = """async () => (await (await import(new URL("../javascripts/sim/bridge.js", location.href).href)).start()).boot"""
 OBSERVE = """() => {
@@ -251,8 +251,9 @@ def main() -> None:
             ratios = [r[i] / r[3] for r in rows]
             print(f"| browser ÷ native, {name} | {statistics.median(ratios):.2f}× | {fmt(ratios)} |")
     if args.read:
-        reports = ["{epochs} epochs in {ms} ms{}".format(", interrupted" if w["interrupted"] else "", **w)
-                   if w else "not finished" for w in (r[8] for r in rows)]
+        reports = ["not finished" if w is None else "none in this build" if w == "none" else
+                   "{epochs} epochs in {ms} ms{}".format(", interrupted" if w["interrupted"] else "", **w)
+                   for w in (r[8] for r in rows)]
         print(f"| warm-up before Run ({args.read:g} s of reading) | | {'; '.join(reports)} |")
     longs = [len(r[4]) for r in rows]
     worst = max((max(r[4]) for r in rows if r[4]), default=0)
