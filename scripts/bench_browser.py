@@ -197,7 +197,7 @@ def main() -> None:
             if args.read:
                 page.locator("[data-sim=trainer]").scroll_into_view_if_needed()
                 page.wait_for_timeout(args.read * 1000)
-                warm_up = page.evaluate(f"() => Promise.race([({WARM_UP})(), new Promise((r) => setTimeout(() => r(null), 0))])")
+                warm_up = page.evaluate(f"() => Promise.race([({WARM_UP})(), new Promise((r) => setTimeout(() => r(null), 100))])")
             t0 = time.perf_counter()
             page.click("[data-action=run]")
             page.wait_for_function(FIRST, polling=5)
