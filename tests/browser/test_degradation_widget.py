@@ -155,3 +155,22 @@ def test_full_preset_can_be_stopped_then_quick_runs(probe, base_url):
     page.wait_for_selector(f'{ROOT}[data-state="done"]')
     assert_equal(shown(page), native({**widget_config(page), "depths": [4], "n": 100, "epochs": 2}))
     probe.assert_clean()
+
+
+
+def test_exact_ties_are_written_as_python_writes_them(probe, base_url):
+    """With 80 training points an error is a multiple of 1.25 %, so every other one is an exact
+    tie at one decimal: the readout writes it as Python (and the prose, the tests) do, to the
+    even digit. (This run's 46.25 % was shown as 46.3 % by toFixed, which the tests write 46.2 %.)"""
+    page = probe.page
+    wanted = {"n": "100", "depths": "4,6", "width": "8", "epochs": "3"}
+    page.goto(f"{base_url}{PAGE}#degradation?" + urlencode(wanted))
+    page.wait_for_selector(f"{ROOT} form")
+    page.click(f"{ROOT} [data-action=run]")
+    page.wait_for_selector(f'{ROOT}[data-state="done"]')
+    cfg = {**widget_config(page), "n": 100, "depths": [4, 6], "width": 8, "epochs": 3}
+    want = native(cfg)
+    ties = [100 * want[d][k][0] for d in want for k in KINDS if (100 * want[d][k][0] * 10) % 1 == 0.5]
+    assert ties, "the run was chosen for its ties"
+    assert_equal(shown(page), want)
+    probe.assert_clean()

@@ -51,3 +51,35 @@ def test_default_run_redraws_the_static_figure_exactly(probe, base_url, tally, k
     probe.assert_clean()
     record_determinism(tally, page, root)
 
+
+
+def test_numbers_are_written_as_python_writes_them(probe, base_url):
+    """widget.js's fixed(x, d), which every readout uses, is Python's format(x, f".{d}f")
+    character for character, exact ties to even included (toFixed breaks them away from zero:
+    with 80 training points every odd multiple of 1.25 % is one)."""
+    import random
+    import struct
+    rng = random.Random(0)
+    values = [100 * k / n for n in (80, 240, 120, 7) for k in range(n + 1)]
+    values += [rng.uniform(-1000, 1000) for _ in range(2000)] + [rng.uniform(-1, 1) for _ in range(1000)]
+    values += [0.125, -0.125, 2.5, -2.5, 0.0, -0.0, 5e-324, -1e-310, 1e20, 123456789.125, 1.005]
+    cases = [(v, d) for v in values for d in (0, 1, 2, 3, 4)]
+    bits = [str(struct.unpack("<q", struct.pack("<d", v))[0]) for v, _ in cases]
+    page = probe.page
+    page.goto(f"{base_url}/trainer/")
+    got, differ = page.evaluate("""async ([bits, digits]) => {
+        const { fixed } = await import(new URL("../javascripts/sim/widget.js", location.href).href);
+        const view = new DataView(new ArrayBuffer(8));
+        let differ = 0;
+        const got = bits.map((b, i) => {
+            view.setBigInt64(0, BigInt(b));
+            const x = view.getFloat64(0);
+            const text = fixed(x, digits[i]);
+            if (text !== x.toFixed(digits[i])) differ += 1;
+            return text;
+        });
+        return [got, differ];
+    }""", [bits, [d for _, d in cases]])
+    want = [format(v, f".{d}f") for v, d in cases]
+    assert [(v, d, g, w) for (v, d), g, w in zip(cases, got, want) if g != w] == []
+    assert differ > 50  # the ties toFixed gets wrong are there, and fixed gets them right

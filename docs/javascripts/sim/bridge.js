@@ -182,7 +182,7 @@ export function start(onProgress) {
  */
 export function warmUp(configs) {
   if (!warming) {
-    const capped = configs.map((c) => ({ ...c, epochs: Math.min(c.epochs, WARM_UP_EPOCHS) }));
+    const capped = configs.map((c) => ({ ...c, epochs: Math.min(c.epochs ?? WARM_UP_EPOCHS, WARM_UP_EPOCHS) }));
     warming = start().then(() => post({ type: "warm-up", configs: capped, maxMs: WARM_UP_MS })).then((m) => m.result);
   }
   return warming;

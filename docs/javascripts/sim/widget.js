@@ -516,8 +516,37 @@ export function depthReadout(config, results, kinds, of, caption) {
   return table(["network", ...config.depths.map((d) => `depth ${d}`)], rows, caption);
 }
 
-/** A share in [0, 1] as the readouts show it, (100 v).toFixed(1) and " %"; "—" when missing. */
-export const percent = (v) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(1)} %`);
+/**
+ * x with `digits` digits after the point, as Python's format(x, f".{digits}f") writes it, the
+ * prose, the tests and the build's tables alike: the decimal nearest to the double x and, on an
+ * exact tie, the even one. toFixed breaks exact ties away from zero (46.25.toFixed(1) is "46.3",
+ * Python's "46.2"), and ties are common here: with 80 training points an error is a multiple of
+ * 1.25 %. A tie is found exactly: x = m·2^e is one when 2·m·10^digits·2^e is an odd integer.
+ */
+export function fixed(x, digits) {
+  const shown = x.toFixed(digits);
+  if (!Number.isFinite(x) || x === 0 || Math.abs(x) >= 1e21) {
+    return Object.is(x, -0) ? `-${shown}` : shown;  // Python keeps the sign of -0.0
+  }
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(x));
+  const bits = view.getBigUint64(0);
+  const biased = Number(bits >> 52n);
+  const m = (bits & ((1n << 52n) - 1n)) | (biased ? 1n << 52n : 0n);
+  const shift = BigInt(1075 - (biased || 1));  // |x| = m / 2^shift
+  if (shift <= 0n) return shown;  // an integer: no tie
+  const scaled = m * 10n ** BigInt(digits);
+  const unit = 1n << shift;
+  const tie = (2n * scaled) % unit === 0n && ((2n * scaled) / unit) % 2n === 1n;
+  const down = scaled / unit;  // the value truncated to `digits` places (floor: it is positive)
+  if (!tie || down % 2n === 1n) return shown;  // no tie, or the tie's even neighbour is above
+  const text = down.toString().padStart(digits + 1, "0");
+  const body = digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
+  return x < 0 ? `-${body}` : body;
+}
+
+/** A share in [0, 1] as the readouts show it, fixed(100 v, 1) and " %"; "—" when missing. */
+export const percent = (v) => (v === null || v === undefined ? "—" : `${fixed(100 * v, 1)} %`);
 
 /** A figure's lines, one per [key, name] of items, defined once per widget: {key, name, cls:
  * prefix + key, dashed} (the keys in dashed drawn dashed). The widget's CSS gives each cls the

@@ -9,7 +9,7 @@
 // depths drawn.
 
 import { lineChart } from "../charts.js";
-import { depthReadout, frame, h, output } from "../widget.js";
+import { depthReadout, fixed, frame, h, output } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -47,7 +47,7 @@ function charts(config, results) {
 }
 
 function cellText(r, k) {
-  return `${(100 * r[`${k}_train_error`][0]).toFixed(1)} %${r[`${k}_status`][0] === "diverged" ? " †" : ""}`;
+  return `${fixed(100 * r[`${k}_train_error`][0], 1)} %${r[`${k}_status`][0] === "diverged" ? " †" : ""}`;
 }
 
 /** Final training error per depth and network; "…" for the depths not computed yet. */

@@ -10,7 +10,7 @@
 // the page's static figure, at build time (scripts/render.py).
 
 import { lineChart } from "../charts.js";
-import { cell, frame, h, output, show as showOutput, table } from "../widget.js";
+import { cell, fixed, frame, h, output, show as showOutput, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -73,7 +73,7 @@ export function view({ frames }, config, index = frames.length - 1) {
     return h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
       cell("epoch", cur.epoch, String(cur.epoch)), cell("grad_first", first0, fmtE(first0)),
       cell("grad_last", last, fmtE(last)), cell("ratio", ratio, fmtE(ratio)),
-      cell("loss", cur[k].loss, cur[k].loss === null ? "—" : cur[k].loss.toFixed(4)));
+      cell("loss", cur[k].loss, cur[k].loss === null ? "—" : fixed(cur[k].loss, 4)));
   });
   const sub = (i) => ["|∂L/∂x", h("sub", { text: i }), "|"];
   return output(charts, h("p", { class: "sim-note", "data-key": "split-note", text: splitNote(cur.split) }),

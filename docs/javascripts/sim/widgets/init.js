@@ -8,7 +8,7 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { cell, h, mountOneCall, output, table } from "../widget.js";
+import { cell, fixed, h, mountOneCall, output, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const INITS = [["xavier_normal", "Xavier", "sim-xavier"], ["he_normal", "He", "sim-he"]];
@@ -28,8 +28,8 @@ export function calls(config) {
 const NAME = { plain: "Plain", residual: "Residual" };
 
 export const fmtExp = (v) => (v === null ? "—" : v.toExponential(2));
-export const fmtFactor = (v) => (v === null ? "—" : v.toFixed(3));
-export const fmtDrop = (v) => (v === null ? "—" : `${(100 * v).toFixed(1)} %`);
+export const fmtFactor = (v) => (v === null ? "—" : fixed(v, 3));
+export const fmtDrop = (v) => (v === null ? "—" : `${fixed(100 * v, 1)} %`);
 export const fmtStarts = (r) => (r.started ? "yes" : r.status === "diverged" ? "no (diverged)" : "no");
 
 /** The six charts of one result: signal, gradient and loss rows; plain and residual columns. */

@@ -7,7 +7,7 @@
 // (scripts/render.py), iso-lines included: the build hands it the same grid.
 
 import { heatmap, lineChart, logDomain } from "../charts.js";
-import { cell, h, mountOneCall, output, percent } from "../widget.js";
+import { cell, fixed, h, mountOneCall, output, percent } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -32,7 +32,7 @@ export function fmtNum(v) {
     const [m, e] = v.toExponential(2).split("e");
     return `${m}e${Number(e)}`;
   }
-  return v.toFixed(a === 0 ? 3 : Math.max(0, 3 - Math.floor(Math.log10(a))));
+  return fixed(v, a === 0 ? 3 : Math.max(0, 3 - Math.floor(Math.log10(a))));
 }
 const fmtInt = (v) => (v === null ? "—" : String(v));
 

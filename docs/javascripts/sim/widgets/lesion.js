@@ -6,7 +6,7 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart } from "../charts.js";
-import { cell, h, mountOneCall, output, table } from "../widget.js";
+import { cell, fixed, h, mountOneCall, output, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -23,8 +23,8 @@ export function calls(config) {
   return { calls: [["lesion", "lesion", config]], data: "lesion" };
 }
 
-const fmtAcc = (v) => (v === null ? "—" : `${(100 * v).toFixed(1)} %`);
-const fmtDrop = (v) => (v === null ? "—" : `${(100 * v).toFixed(1)} pts`);
+const fmtAcc = (v) => (v === null ? "—" : `${fixed(100 * v, 1)} %`);
+const fmtDrop = (v) => (v === null ? "—" : `${fixed(100 * v, 1)} pts`);
 const chanceLine = (chance) => ({ y: chance, cls: "sim-chance", dashed: true });
 
 /** Accuracy with each block deleted: grouped bars, intact lines, chance dashed. */

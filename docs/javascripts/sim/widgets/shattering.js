@@ -10,7 +10,7 @@
 // results to switch between.
 
 import { lineChart } from "../charts.js";
-import { cell, frame, h, output, panel } from "../widget.js";
+import { cell, fixed, frame, h, output, panel } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const NORMS = [["bn", "with batch norm"], ["no_bn", "without batch norm"]];
@@ -29,7 +29,7 @@ export function calls(config) {
 }
 
 
-export const fmtRho = (v) => (v === null ? "—" : v.toFixed(3));
+export const fmtRho = (v) => (v === null ? "—" : fixed(v, 3));
 
 /** A y range from the lowest value (down to a multiple of 0.25, at most −0.25) up to 1. */
 function rhoDomain(values) {

@@ -6,7 +6,7 @@
 // ../charts.js's lineChart. view() also draws the page's static figure at build time.
 
 import { lineChart } from "../charts.js";
-import { cell, h, mountOneCall, output, table } from "../widget.js";
+import { cell, fixed, h, mountOneCall, output, table } from "../widget.js";
 
 const NETS = [["standard", "standard", "sim-residual"], ["stochastic", "stochastic depth", "sim-sd"]];
 const CONTROLS = [
@@ -21,8 +21,8 @@ export function calls(config) {
   return { calls: [["stochastic_depth", "stochastic_depth", config]], data: "stochastic_depth" };
 }
 
-const fmtAcc = (v) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(1)} %`);
-const fmtDrop = (v) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(1)} pts`);
+const fmtAcc = (v) => (v === null || v === undefined ? "—" : `${fixed(100 * v, 1)} %`);
+const fmtDrop = (v) => (v === null || v === undefined ? "—" : `${fixed(100 * v, 1)} pts`);
 
 function curves(res, config) {
   return lineChart({ title: "Training accuracy", xLabel: "epoch", yLabel: "accuracy", xDomain: [0, config.epochs], yDomain: [0, 1],

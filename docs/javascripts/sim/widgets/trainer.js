@@ -5,7 +5,7 @@
 
 import * as bridge from "../bridge.js";
 import { boundaryChart, lineChart, updateBoundary } from "../charts.js";
-import { cell, frame, h, output, panel, table } from "../widget.js";
+import { cell, fixed, frame, h, output, panel, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -23,8 +23,8 @@ export function calls(config) {
     data: '{"plain": plain["history"], "residual": residual["history"]}' };
 }
 
-const fmtLoss = (v) => (v === null ? "—" : v.toFixed(4));
-const fmtAcc = (v) => (v === null ? "—" : `${(100 * v).toFixed(1)} %`);
+const fmtLoss = (v) => (v === null ? "—" : fixed(v, 4));
+const fmtAcc = (v) => (v === null ? "—" : `${fixed(100 * v, 1)} %`);
 
 export function lossChart(histories, config) {
   const losses = KINDS.flatMap((k) => histories[k].map((r) => r.train_loss)).filter((v) => v !== null);

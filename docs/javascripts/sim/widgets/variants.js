@@ -5,7 +5,7 @@
 // Shared contract and controls: ../widget.js.
 
 import { lineChart } from "../charts.js";
-import { cell, frame, h, output } from "../widget.js";
+import { cell, fixed, frame, h, output } from "../widget.js";
 
 const CONTROLS = [["name", "Network"], ["resolution", "Input side (pixels)"], ["compare", "Compared with"]];
 const OPEN_ROWS = 8;
@@ -59,7 +59,7 @@ function totalsTable(a, b) {
   const m = a.macs / b.macs;
   rows.push(h("tr", { "data-kind": "ratio" },
     h("th", { scope: "row", text: "ratio" }), h("td"),
-    cell("params", p, `${p.toFixed(3)}×`), cell("macs", m, `${m.toFixed(3)}×`)));
+    cell("params", p, `${fixed(p, 3)}×`), cell("macs", m, `${fixed(m, 3)}×`)));
   const head = h("thead", {}, h("tr", {}, ...["network", "input", "parameters", "MACs"].map((t) => h("th", { text: t }))));
   return h("table", { class: "sim-readout sim-variants-totals" }, head, h("tbody", {}, ...rows));
 }
