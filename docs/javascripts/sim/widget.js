@@ -547,6 +547,8 @@ export function fixed(x, digits) {
 
 /** A share in [0, 1] as the readouts show it, fixed(100 v, 1) and " %"; "—" when missing. */
 export const percent = (v) => (v === null || v === undefined ? "—" : `${fixed(100 * v, 1)} %`);
+/** A difference of two shares, in percentage points: fixed(100 v, 1) and " pts"; "—" when missing. */
+export const points = (v) => (v === null || v === undefined ? "—" : `${fixed(100 * v, 1)} pts`);
 
 /** A figure's lines, one per [key, name] of items, defined once per widget: {key, name, cls:
  * prefix + key, dashed} (the keys in dashed drawn dashed). The widget's CSS gives each cls the

@@ -8,7 +8,7 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart, logDomain } from "../charts.js";
-import { cell, fixed, h, mountOneCall, output, table } from "../widget.js";
+import { cell, fixed, h, mountOneCall, output, percent, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const INITS = [["xavier_normal", "Xavier", "sim-xavier"], ["he_normal", "He", "sim-he"]];
@@ -29,7 +29,6 @@ const NAME = { plain: "Plain", residual: "Residual" };
 
 export const fmtExp = (v) => (v === null ? "—" : v.toExponential(2));
 export const fmtFactor = (v) => (v === null ? "—" : fixed(v, 3));
-export const fmtDrop = (v) => (v === null ? "—" : `${fixed(100 * v, 1)} %`);
 export const fmtStarts = (r) => (r.started ? "yes" : r.status === "diverged" ? "no (diverged)" : "no");
 
 /** The six charts of one result: signal, gradient and loss rows; plain and residual columns. */
@@ -79,7 +78,7 @@ function readout(res) {
       cell("signal_out", last(p.signal), fmtExp(last(p.signal))),
       cell("grad_first", p.grad_w[0], fmtExp(p.grad_w[0])),
       cell("grad_last", last(p.grad_w), fmtExp(last(p.grad_w))),
-      cell("drop", r.drop, fmtDrop(r.drop)),
+      cell("drop", r.drop, percent(r.drop)),
       cell("started", r.started, fmtStarts(r)));
   }));
   return table(["net, init", "factor per layer", "signal, layer 2", "signal, last layer",

@@ -6,7 +6,7 @@
 // view() also draws the page's static figure at build time (scripts/render.py).
 
 import { lineChart } from "../charts.js";
-import { cell, fixed, h, mountOneCall, output, table } from "../widget.js";
+import { cell, h, mountOneCall, output, percent, points, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -23,8 +23,6 @@ export function calls(config) {
   return { calls: [["lesion", "lesion", config]], data: "lesion" };
 }
 
-const fmtAcc = (v) => (v === null ? "—" : `${fixed(100 * v, 1)} %`);
-const fmtDrop = (v) => (v === null ? "—" : `${fixed(100 * v, 1)} pts`);
 const chanceLine = (chance) => ({ y: chance, cls: "sim-chance", dashed: true });
 
 /** Accuracy with each block deleted: grouped bars, intact lines, chance dashed. */
@@ -32,7 +30,7 @@ export function singleChart(res, split) {
   const L = res.n_blocks;
   const chance = res.chance[split];
   const label = `${split === "test" ? "Test" : "Training"} accuracy with one block deleted, per block, plain and residual; `
-    + `intact: plain ${fmtAcc(res.plain.intact[split])}, residual ${fmtAcc(res.residual.intact[split])}; chance ${fmtAcc(chance)}`;
+    + `intact: plain ${percent(res.plain.intact[split])}, residual ${percent(res.residual.intact[split])}; chance ${percent(chance)}`;
   return lineChart({
     title: "One block deleted", label, xLabel: "deleted block (lines: intact, dashed: chance)", yLabel: `${split} accuracy`,
     xDomain: [-0.5, L - 0.5], yDomain: [0, 1], xInteger: true,
@@ -62,8 +60,8 @@ export function randomChart(res, split) {
 
 function readout(res, split) {
   const rows = KINDS.map((k) => h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
-    cell("intact", res[k].intact[split], fmtAcc(res[k].intact[split])),
-    cell("single_median_drop", res[k].single_median_drop[split], fmtDrop(res[k].single_median_drop[split])),
+    cell("intact", res[k].intact[split], percent(res[k].intact[split])),
+    cell("single_median_drop", res[k].single_median_drop[split], points(res[k].single_median_drop[split])),
     h("td", { "data-key": "status", text: res[k].status })));
   return table(["network", "intact accuracy", "median drop, one block deleted", "status"], rows);
 }
@@ -73,7 +71,7 @@ function readout(res, split) {
 export function view(res) {
   const split = res.chance.test === null ? "train" : "test";
   const note = h("p", { class: "sim-note" }, "Accuracies on the ", h("span", { "data-key": "split", text: split }),
-    " split; chance (the largest class share): ", cell("chance", res.chance[split], fmtAcc(res.chance[split]), "span"), ".");
+    " split; chance (the largest class share): ", cell("chance", res.chance[split], percent(res.chance[split]), "span"), ".");
   return output([singleChart(res, split), randomChart(res, split)], readout(res, split), note);
 }
 

@@ -6,7 +6,7 @@
 // ../charts.js's lineChart. view() also draws the page's static figure at build time.
 
 import { lineChart } from "../charts.js";
-import { cell, fixed, h, mountOneCall, output, table } from "../widget.js";
+import { cell, h, mountOneCall, output, percent, points, table } from "../widget.js";
 
 const NETS = [["standard", "standard", "sim-residual"], ["stochastic", "stochastic depth", "sim-sd"]];
 const CONTROLS = [
@@ -21,8 +21,6 @@ export function calls(config) {
   return { calls: [["stochastic_depth", "stochastic_depth", config]], data: "stochastic_depth" };
 }
 
-const fmtAcc = (v) => (v === null || v === undefined ? "—" : `${fixed(100 * v, 1)} %`);
-const fmtDrop = (v) => (v === null || v === undefined ? "—" : `${fixed(100 * v, 1)} pts`);
 
 function curves(res, config) {
   return lineChart({ title: "Training accuracy", xLabel: "epoch", yLabel: "accuracy", xDomain: [0, config.epochs], yDomain: [0, 1],
@@ -32,7 +30,7 @@ function curves(res, config) {
 function single(res) {
   const L = res.n_blocks;
   const label = `${res.split} accuracy with one block deleted, per block, without and with stochastic depth; intact: `
-    + NETS.map(([k, name]) => `${name} ${fmtAcc(res[k].intact)}`).join(", ");
+    + NETS.map(([k, name]) => `${name} ${percent(res[k].intact)}`).join(", ");
   return lineChart({ title: "One block deleted", label, xLabel: "deleted block (lines: intact)", yLabel: `${res.split} accuracy`,
     xDomain: [-0.5, L - 0.5], yDomain: [0, 1], xInteger: true,
     bars: NETS.map(([k, name, cls]) => ({ name, cls, points: res[k].single.map((v, i) => [i, v]) })),
@@ -55,9 +53,9 @@ function random(res) {
 function readout(res) {
   const half = Math.max(1, Math.floor(res.n_blocks / 2));
   const rows = NETS.map(([k, name]) => h("tr", { "data-kind": k }, h("th", { scope: "row", text: name }),
-    cell("intact", res[k].intact, fmtAcc(res[k].intact)),
-    cell("single_median_drop", res[k].single_median_drop, fmtDrop(res[k].single_median_drop)),
-    cell("half_deleted", res[k].random.mean[half - 1], fmtAcc(res[k].random.mean[half - 1])),
+    cell("intact", res[k].intact, percent(res[k].intact)),
+    cell("single_median_drop", res[k].single_median_drop, points(res[k].single_median_drop)),
+    cell("half_deleted", res[k].random.mean[half - 1], percent(res[k].random.mean[half - 1])),
     h("td", { "data-key": "status", text: res[k].final.status })));
   return table(["network", "intact accuracy", "median drop, one block deleted", `mean, ${half} blocks deleted`, "status"], rows);
 }

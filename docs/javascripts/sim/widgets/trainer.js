@@ -5,7 +5,7 @@
 
 import * as bridge from "../bridge.js";
 import { boundaryChart, lineChart, updateBoundary } from "../charts.js";
-import { cell, fixed, frame, h, output, panel, table } from "../widget.js";
+import { cell, fixed, frame, h, output, panel, percent, table } from "../widget.js";
 
 const KINDS = ["plain", "residual"];
 const CONTROLS = [
@@ -24,7 +24,6 @@ export function calls(config) {
 }
 
 const fmtLoss = (v) => (v === null ? "—" : fixed(v, 4));
-const fmtAcc = (v) => (v === null ? "—" : `${fixed(100 * v, 1)} %`);
 
 export function lossChart(histories, config) {
   const losses = KINDS.flatMap((k) => histories[k].map((r) => r.train_loss)).filter((v) => v !== null);
@@ -48,7 +47,7 @@ export function boundaryOf(histories, k) {
 
 /** Each network's last record: epoch, loss, accuracies (value in data-value) and status. */
 export function readout(histories) {
-  const cells = [["epoch", String], ["train_loss", fmtLoss], ["train_acc", fmtAcc], ["test_acc", fmtAcc]];
+  const cells = [["epoch", String], ["train_loss", fmtLoss], ["train_acc", percent], ["test_acc", percent]];
   return table(["network", "epochs", "training loss", "training accuracy", "test accuracy", "status"],
     KINDS.filter((k) => histories[k].length).map((k) => {
       const last = histories[k][histories[k].length - 1];
