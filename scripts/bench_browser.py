@@ -102,11 +102,17 @@ new MutationObserver((list) => {
   }
 }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-state"] });
 """
-# the warm-up's report ("none" from a build without warm-up)
-WARM_UP = """async () => {
-  const bridge = await import(new URL("../javascripts/sim/bridge.js", location.href).href);
-  return bridge.warmUp ? bridge.warmUp([]) : "none";
-}"""
+
+
+def warm_up_report(root: str = "../") -> str:
+    """A JavaScript expression for a page ``root`` below the site's top: the warm-up's report
+    (bridge.warmUp's promise) if it has ended, null if it is still running (100 ms allowed),
+    "none" from a build without warm-up."""
+    return f"""(async () => {{
+  const bridge = await import(new URL("{root}javascripts/sim/bridge.js", location.href).href);
+  if (!bridge.warmUp) return "none";
+  return Promise.race([bridge.warmUp([]), new Promise((r) => setTimeout(() => r(null), 100))]);
+}})()"""
 BOOT = """async () => (await (await import(new URL("../javascripts/sim/bridge.js", location.href).href)).start()).boot"""
 OBSERVE = """() => {
   window.__long = [];
@@ -152,6 +158,14 @@ def build(site: Path) -> None:
                     "--site-dir", str(site)], cwd=ROOT, env=env, check=True)
 
 
+def site_or_built(site: Path | None) -> Path:
+    """``site`` (an already built self-mode site), or a fresh build in a temporary folder."""
+    if site is None:
+        site = Path(tempfile.mkdtemp(prefix="bench-site-"))
+        build(site)
+    return site
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
@@ -169,10 +183,7 @@ def main() -> None:
     ap.add_argument("--cpu-share", type=float, metavar="F",
                     help="run the whole browser in a CPU cgroup limited to F of one core (e.g. 0.3; as root)")
     args = ap.parse_args()
-    site = args.site or Path(tempfile.mkdtemp(prefix="bench-site-"))
-    if not args.site:
-        build(site)
-    server = serve(site, _Bare)
+    server = serve(site_or_built(args.site), _Bare)
     url = f"{server.url}/trainer/"
 
     from playwright.sync_api import sync_playwright
@@ -197,7 +208,7 @@ def main() -> None:
             if args.read:
                 page.locator("[data-sim=trainer]").scroll_into_view_if_needed()
                 page.wait_for_timeout(args.read * 1000)
-                warm_up = page.evaluate(f"() => Promise.race([({WARM_UP})(), new Promise((r) => setTimeout(() => r(null), 100))])")
+                warm_up = page.evaluate(warm_up_report())
             t0 = time.perf_counter()
             page.click("[data-action=run]")
             page.wait_for_function(FIRST, polling=5)

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -99,12 +98,8 @@ def main() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     run_in_browser = None
     if not args.no_browser:
-        site = args.site
-        if site is None:
-            from bench_browser import build
-            site = Path(tempfile.mkdtemp(prefix="bench-site-"))
-            build(site)
-        run_in_browser = browser_runner(site)
+        from bench_browser import site_or_built
+        run_in_browser = browser_runner(site_or_built(args.site))
     rows = []
     for task in args.tasks.split(","):
         per_budget = {}

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -52,8 +51,7 @@ def one_run(name: str, base: str, read: float | None = None) -> dict:
         if read:
             e.evaluate(f"(document.querySelector('{TRAINER}').scrollIntoView(), true)")
             time.sleep(read)
-            warm_up = e.evaluate(f"Promise.race([({bench_browser.WARM_UP})(), "
-                                 "new Promise((r) => setTimeout(() => r(null), 100))])")
+            warm_up = e.evaluate(bench_browser.warm_up_report())
         e.click(f"{TRAINER} [data-action=run]")
         e.wait_for("window.__firsts.length > 0", 300, poll=0.02)
         clicks, firsts = e.evaluate("[window.__clicks, window.__firsts]")
@@ -81,11 +79,7 @@ def main() -> None:
     ap.add_argument("--read", type=float, metavar="S",
                     help="scroll the trainer into view (the runtime starts and warms up) and wait S seconds before Run")
     args = ap.parse_args()
-    site = args.site
-    if site is None:
-        site = Path(tempfile.mkdtemp(prefix="bench-site-"))
-        bench_browser.build(site)
-    server = serve(site)
+    server = serve(bench_browser.site_or_built(args.site))
     base = server.url
     names = args.engines.split(",")
     results: dict[str, list[dict]] = {n: [] for n in names}

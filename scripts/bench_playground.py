@@ -20,14 +20,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 sys.path.insert(0, str(ROOT / "scripts"))
-from bench_browser import OBSERVE, build  # noqa: E402
+from bench_browser import OBSERVE, site_or_built  # noqa: E402
 from conftest import ARGS, CHROMIUM, _Quiet, serve  # noqa: E402
 from widgets import playground  # noqa: E402
 
@@ -64,10 +63,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--site", type=Path, help="an already built self-mode site")
     args = ap.parse_args()
-    site = args.site or Path(tempfile.mkdtemp(prefix="bench-site-"))
-    if not args.site:
-        build(site)
-    server = serve(site, _Quiet)
+    server = serve(site_or_built(args.site), _Quiet)
     config = playground.DEFAULTS
 
     from playwright.sync_api import sync_playwright

@@ -18,7 +18,6 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,8 +31,6 @@ from sim_page import WIDGET_PAGES  # noqa: E402
 
 TIMED = """(async () => {
   const bridge = await import(new URL("%(root)sjavascripts/sim/bridge.js", location.href).href);
-  const warmUp = await Promise.race([bridge.warmUp ? bridge.warmUp([]) : "none",
-                                     new Promise((r) => setTimeout(() => r(null), 100))]);
   await bridge.start();
   const config = JSON.parse(document.querySelector('[data-sim="%(kind)s"]').dataset.config);
   const ms = [];
@@ -42,7 +39,7 @@ TIMED = """(async () => {
     await bridge.run(%(task)s, config);
     ms.push(performance.now() - t);
   }
-  return { warmUp, ms };
+  return ms;
 })()"""
 
 
@@ -54,7 +51,8 @@ def one_run(engine: str, url: str, kind: str, task: str, read: float) -> dict:
         e.evaluate(f"(document.querySelector('[data-sim=\"{kind}\"]').scrollIntoView(), true)")
         time.sleep(read)
         root = "../" * url.rstrip("/").count("/", url.index("//") + 2)
-        return e.evaluate(TIMED % {"root": root, "kind": kind, "task": json.dumps(task)})
+        warm_up = e.evaluate(bench_browser.warm_up_report(root))
+        return {"warmUp": warm_up, "ms": e.evaluate(TIMED % {"root": root, "kind": kind, "task": json.dumps(task)})}
     finally:
         e.close()
 
@@ -68,11 +66,7 @@ def main() -> None:
     ap.add_argument("--engines", default="chromium,webkit")
     ap.add_argument("--read", type=float, default=5.0, help="seconds with the widget in view before its calls")
     args = ap.parse_args()
-    site = args.site
-    if site is None:
-        site = Path(tempfile.mkdtemp(prefix="bench-site-"))
-        bench_browser.build(site)
-    server = serve(site)
+    server = serve(bench_browser.site_or_built(args.site))
     url = server.url + WIDGET_PAGES[args.widget]
     rows: dict[str, list[dict]] = {n: [] for n in args.engines.split(",")}
     for i in range(args.runs):

@@ -157,7 +157,6 @@ def test_full_preset_can_be_stopped_then_quick_runs(probe, base_url):
     probe.assert_clean()
 
 
-
 def test_exact_ties_are_written_as_python_writes_them(probe, base_url):
     """With 80 training points an error is a multiple of 1.25 %, so every other one is an exact
     tie at one decimal: the readout writes it as Python (and the prose, the tests) do, to the
