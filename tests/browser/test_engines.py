@@ -14,6 +14,7 @@ import os
 
 import pytest
 from conftest import _Quiet, serve
+from simcore import api
 from sim_page import SHOWN_NUMBERS
 
 import engines
@@ -87,6 +88,26 @@ def mounted(root: str) -> str:
     return f"document.querySelector({json.dumps(root + ' form.sim-controls [data-action=run]')}) !== null"
 
 
+# the training losses the page plotted, per network and epoch (charts.js keeps each chart's rows)
+PLOTTED_LOSSES = """(root) => [...document.querySelectorAll(root + ' svg.sim-chart')]
+  .filter((svg) => /loss/i.test(svg.querySelector('.sim-chart-title')?.textContent || ''))
+  .flatMap((svg) => (svg.plotted || []).map(([series, x, y]) => [series, x, y]))"""
+
+
+def first_difference(engine, root: str, kind: str, cfg: dict) -> str:
+    """For a failure message: the first epoch at which a training widget's plotted loss left
+    native simcore's (a rare engine difference is easier to chase knowing where it began)."""
+    if kind not in ("trainer", "playground"):
+        return "n/a"
+    histories = ({k: api.train({**cfg, "kind": k})["history"] for k in ("plain", "residual")}
+                 if kind == "trainer" else test_playground.native(cfg))
+    for series, epoch, loss in engine.evaluate(f"({PLOTTED_LOSSES})({json.dumps(root)})"):
+        native = {r["epoch"]: r for r in histories[series]}[epoch]["train_loss"]
+        if loss != native:
+            return f"{series}, epoch {epoch}: page {loss!r}, native {native!r}"
+    return "none in the plotted losses"
+
+
 @pytest.mark.parametrize("kind", WIDGETS)
 def test_default_run_equals_native_simcore_bit_for_bit(engine, probed_url, kind, tally):
     url, root, native = WIDGETS[kind]
@@ -100,7 +121,8 @@ def test_default_run_equals_native_simcore_bit_for_bit(engine, probed_url, kind,
     shown = {k: v["value"] for k, v in engine.evaluate(f"({SHOWN_NUMBERS})({json.dumps(root)})").items()}
     want = native(cfg)
     assert set(shown) == set(want)
-    assert shown == want, {k: (shown[k], want[k]) for k in want if shown[k] != want[k]}  # bit for bit
+    assert shown == want, {**{k: (shown[k], want[k]) for k in want if shown[k] != want[k]},  # bit for bit
+                           "first difference": first_difference(engine, root, kind, cfg)}
     boot = engine.evaluate(engines.BOOT)
     assert boot["snapshot"] is True, f"{engine.name} booted without the build's snapshot: {boot.get('why')}"
     # with numpy and simcore in it: Firefox (JSPI) from Chromium's snapshot, WebKit from its own
@@ -176,3 +198,4 @@ def test_transformer_link_runs_as_native(engine, probed_url, tally):
     assert shown == transformer_numbers(cfg)  # bit for bit
     assert page_errors(engine) == []
     tally.count("Engines", f"Transformer runs from a shared link equal to native simcore bit for bit, {engine.name}")
+
