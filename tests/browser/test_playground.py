@@ -286,3 +286,31 @@ def test_both_networks_side_by_side_or_stacked_and_axe_clean_after_a_run(browser
         found = serious(page.evaluate(AUDIT, [ROOT, TAGS]))
         assert found == [], (scheme, found)
         context.close()
+
+
+def test_stop_shows_at_once_the_epoch_it_stopped_at(probe, base_url):
+    """As the trainer's: records arriving between two redraws are drawn at Stop, so the figure
+    says the epoch the status line says from the moment it says it."""
+    from sim_page import SHOWN_NUMBERS, shown_numbers, widget_config
+    from test_trainer import SLOW_FRAMES
+    page = probe.page
+    page.add_init_script(SLOW_FRAMES)
+    page.goto(f"{base_url}{PAGE}#playground?depth=8&epochs=200")
+    page.wait_for_selector(READY)
+    page.click(f"{ROOT} [data-action=run]")
+    page.wait_for_function(f"() => Number(document.querySelector('{ROOT}').dataset.epoch) >= 0", timeout=180_000)
+    page.wait_for_timeout(600)  # more records, not drawn yet
+    status, shown = page.evaluate("""(root) => {
+        document.querySelector(root + ' [data-action=stop]').click();
+        return [document.querySelector(root + ' .sim-status').textContent, (%s)(root)];
+    }""" % SHOWN_NUMBERS, ROOT)
+    epochs = {k: shown[f"{k}.epoch"]["value"] for k in ("plain", "residual")}
+    assert status == f"Stopped after epoch {min(epochs.values())}.", (status, epochs)
+    page.wait_for_timeout(1500)
+    assert shown_numbers(page, ROOT) == shown
+    for k, config in playground.configs({**widget_config(page, ROOT), "depth": 8, "epochs": 200}).items():
+        stream = api.train_stream(config)
+        record = next(r for r in stream if r["epoch"] == epochs[k])
+        stream.close()
+        assert shown[f"{k}.train_loss"]["value"] == record["train_loss"]  # bit for bit
+    probe.assert_clean()

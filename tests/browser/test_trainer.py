@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
-from sim_page import assert_equal_numbers, shown_numbers, widget_config
+from sim_page import SHOWN_NUMBERS, assert_equal_numbers, shown_numbers, widget_config
 
 from simcore import api
 
@@ -77,6 +77,39 @@ def test_pause_and_stop_mid_run(probe, base_url):
     page.fill(f"{ROOT} input[name=epochs]", "2")
     page.click(f"{ROOT} [data-action=run]")
     page.wait_for_function("() => document.querySelector('[data-sim=trainer]').dataset.state === 'done' && Number(document.querySelector('[data-sim=trainer] tr[data-kind=residual] td[data-key=epoch]').dataset.value) === 2")
+    probe.assert_clean()
+
+
+# animation frames one second apart: records arrive many times between two redraws
+SLOW_FRAMES = """window.requestAnimationFrame = (cb) => setTimeout(() => cb(performance.now()), 1000);
+window.cancelAnimationFrame = (id) => clearTimeout(id);"""
+
+
+def test_stop_shows_at_once_the_epoch_it_stopped_at(probe, base_url):
+    """Records arriving between two redraws are drawn at Stop, not a frame (or a computed
+    epoch) later: read in the same task as the click, the figure already says the epoch the
+    status line says, and nothing changes after."""
+    page = probe.page
+    page.add_init_script(SLOW_FRAMES)
+    page.goto(f"{base_url}/trainer/#trainer?" + urlencode({"epochs": 200, "depth": 8}))
+    page.click(f"{ROOT} [data-action=run]")
+    page.wait_for_function(f"() => Number(document.querySelector('{ROOT}').dataset.records) > 0", timeout=180_000)
+    page.wait_for_timeout(600)  # more records, not drawn yet
+    at_stop = page.evaluate("""(root) => {
+        document.querySelector(root + ' [data-action=stop]').click();
+        return [document.querySelector(root + ' .sim-status').textContent, (%s)(root)];
+    }""" % SHOWN_NUMBERS, ROOT)
+    status, shown = at_stop
+    epochs = {k: shown[f"{k}.epoch"]["value"] for k in KINDS}
+    assert status == f"Stopped after epoch {min(epochs.values())}.", (status, epochs)
+    page.wait_for_timeout(1500)
+    assert shown_numbers(page, ROOT) == shown
+    cfg = {**widget_config(page, ROOT), "epochs": 200, "depth": 8}
+    for k in KINDS:
+        stream = api.train_stream({**cfg, "kind": k})
+        record = next(r for r in stream if r["epoch"] == epochs[k])
+        stream.close()
+        assert shown[f"{k}.train_loss"]["value"] == record["train_loss"]  # bit for bit
     probe.assert_clean()
 
 

@@ -53,6 +53,32 @@ def test_default_run_redraws_the_static_figure_exactly(probe, base_url, tally, k
 
 
 
+def test_tick_labels_are_the_ticks_exactly(probe, base_url):
+    """charts.js labels every axis tick with its value exactly, whatever digits its step needs
+    (three significant digits wrote the tick at 102.5 as "103" and the one at 0.0025 as
+    "3e-3"); a chart's text gives plotted values to three significant digits."""
+    import random
+    rng = random.Random(1)
+    ranges = [(100, 112.5), (0, 0.01), (1000, 2500), (1, 1.2), (-0.03, 0.07), (0, 0.3), (0, 1), (0, 60)]
+    ranges += [sorted((rng.uniform(-50, 50) * 10 ** e, rng.uniform(-50, 50) * 10 ** e))
+               for e in range(-6, 7) for _ in range(40)]
+    page = probe.page
+    page.goto(f"{base_url}/trainer/")
+    ticks, summary = page.evaluate("""async (ranges) => {
+        const c = await import(new URL("../javascripts/sim/charts.js", location.href).href);
+        const ticks = ranges.flatMap(([lo, hi]) => [4, 5].flatMap((n) => c.niceTicks(lo, hi, n)))
+          .concat(c.logTicks(1e-12, 1e6)).map((t) => [t, c.tickLabel(t)]);
+        const summary = c.lineSummary("T", "x", "y", [], [{ name: "a", points: [[0, 0.00123456], [1500, 2.5]] }]);
+        return [ticks, summary];
+    }""", ranges)
+    wrong = [(t, label) for t, label in ticks if float(label) != t]
+    assert wrong == [] and len(ticks) > 3000
+    labels = dict(ticks)
+    assert [labels[t] for t in (102.5, 0.0025, 1500, 2.5, 1e-12, 1e6)] == \
+        ["102.5", "2.5e-3", "1.5e+3", "2.5", "1e-12", "1e+6"]
+    assert summary == "T: y against x; a from 1.23e-3 at 0 to 2.5 at 1.5e+3."
+
+
 def test_numbers_are_written_as_python_writes_them(probe, base_url):
     """widget.js's fixed(x, d), which every readout uses, is Python's format(x, f".{d}f")
     character for character, exact ties to even included (toFixed breaks them away from zero:

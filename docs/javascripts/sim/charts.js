@@ -25,11 +25,22 @@ export function niceTicks(lo, hi, count = 5) {
   return ticks;
 }
 
+/** A plotted value in a chart's text: three significant digits ("0.507", "1.23e-3"). */
 function fmt(v) {
   const a = Math.abs(v);
   if (a === 0) return "0";
-  if (a >= 1000 || a < 0.01) return v.toExponential(0);
+  if (a >= 1000 || a < 0.01) return v.toExponential(2).replace(/\.?0+e/, "e");
   return String(+v.toPrecision(3));
+}
+
+/** A tick's label: the tick's value exactly, however many digits its step needs (a step of
+ * 2.5 puts ticks at 102.5 and 0.0025, which three significant digits would write as 103 and
+ * 3e-3), without the float noise of computing it (0.1 + 0.2). */
+export function tickLabel(v) {
+  const a = Math.abs(v);
+  if (a === 0) return "0";
+  const clean = +v.toPrecision(12);
+  return a >= 1000 || a < 0.01 ? clean.toExponential() : String(clean);
 }
 
 export function logTicks(lo, hi) {
@@ -59,11 +70,11 @@ function frame(svg, title, xDomain, yDomain, xLabel, yLabel, logY = false, xInte
   svg.append(el("text", { x: M.l, y: 16, class: "sim-chart-title" }, title));
   for (const t of logY ? logTicks(...yDomain) : niceTicks(y0, y1, 4)) {
     svg.append(el("line", { x1: M.l, x2: W - M.r, y1: sy(t), y2: sy(t), class: "sim-gridline" }));
-    svg.append(el("text", { x: M.l - 6, y: sy(t) + 4, class: "sim-tick", "text-anchor": "end" }, fmt(t)));
+    svg.append(el("text", { x: M.l - 6, y: sy(t) + 4, class: "sim-tick", "text-anchor": "end" }, tickLabel(t)));
   }
   for (const t of niceTicks(x0, x1, 5)) {
     if (xInteger && !Number.isInteger(t)) continue;
-    svg.append(el("text", { x: sx(t), y: H - M.b + 14, class: "sim-tick", "text-anchor": "middle" }, fmt(t)));
+    svg.append(el("text", { x: sx(t), y: H - M.b + 14, class: "sim-tick", "text-anchor": "middle" }, tickLabel(t)));
   }
   svg.append(el("line", { x1: M.l, x2: W - M.r, y1: H - M.b, y2: H - M.b, class: "sim-axis" }));
   svg.append(el("text", { x: (M.l + W - M.r) / 2, y: H - 4, class: "sim-label", "text-anchor": "middle" }, xLabel));

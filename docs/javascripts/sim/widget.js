@@ -138,6 +138,7 @@ export function parseField(field, spec, raw) {
  * options.run(config, ui): async, the widget's work; ui.running/ui.stopped tell it to stop.
  * options.actions: extra buttons, e.g. ["pause"] to show Pause/Resume (ui.paused).
  * options.runtime: false for a widget that draws without Python (no prewarm of the runtime).
+ * options.onStop(ui), options.stoppedMessage(ui): at Stop, before and for the status line.
  */
 export function frame(root, controls, options) {
   const defaults = JSON.parse(root.dataset.config);
@@ -398,6 +399,7 @@ export function frame(root, controls, options) {
   form.addEventListener("submit", (e) => { e.preventDefault(); start(); });
   buttons.stop.addEventListener("click", () => {
     stopAll();
+    if (options.onStop) options.onStop(ui);  // e.g. draw the records received, before the message
     ui.setState("done", options.stoppedMessage ? options.stoppedMessage(ui) : "Stopped.");
   });
   if (buttons.pause) {

@@ -209,6 +209,7 @@ function drawing(ui) {
 export function mount(root) {
   let data = null;       // the run's records and plans
   let pending = null;    // one redraw per animation frame at most
+  let current = null;    // the run's config (for a redraw at Stop)
   let stepStart = false; // Step pressed with no run going: start one, paused after its first record
   let pace = 0;
   let pad = null;
@@ -221,8 +222,12 @@ export function mount(root) {
     actions: ["pause"],
     primary: PRIMARY, view, calls, customData: true,
     onChange: () => { if (pad) pad.update(); },
+    // at Stop, draw at once the records received (later ones are dropped): the figure then
+    // says the epoch the status line says from the moment it says it
+    onStop: () => { if (pending !== null) { cancelAnimationFrame(pending); pending = null; redraw(current); } },
     stoppedMessage: () => stoppedAfter(data),
     async run(config, ui) {
+      current = config;
       if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
       const startPaused = stepStart;
       stepStart = false;

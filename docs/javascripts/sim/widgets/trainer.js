@@ -109,6 +109,21 @@ export function mount(root) {
   let pending = null;   // the animation frame a redraw waits for: records arriving in between
                         // are drawn together, so the page does one redraw per frame at most
 
+  let current = null;  // the run's config
+  let wholeAt = 0;     // how many records the whole figure was last drawn with
+
+  // The whole figure, as the build draws it, from every record received: when the run ends,
+  // and at once at Stop (records arriving later are dropped, so these are the run's last, and
+  // the figure says the epoch the status line says from the moment it says it).
+  function drawWhole() {
+    if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
+    const n = histories ? histories.plain.length + histories.residual.length : 0;
+    if (!n || n === wholeAt) return;
+    ui.draw(histories, current);
+    root.dataset.records = String(n);
+    wholeAt = n;
+  }
+
   function schedule(config) {
     // the static figure stays until both networks have a record: one layout change, not two
     if (!histories.plain.length || !histories.residual.length) return;
@@ -149,18 +164,18 @@ export function mount(root) {
     label: "Training settings",
     primary: PRIMARY, view, calls,
     actions: ["pause"],
+    onStop: drawWhole,
     stoppedMessage: () => stoppedAfter(histories),
     async run(config, ui) {
-      histories = { plain: [], residual: [] };
+      const mine = { plain: [], residual: [] };
+      histories = mine;
       boundaries = {};
+      current = config;
+      wholeAt = 0;
       if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
       root.dataset.records = "0";
       await trainBoth(root, config, ui, histories, () => schedule(config));
-      if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
-      if (histories.plain.length || histories.residual.length) {  // the last records: the whole figure
-        ui.draw(histories, config);
-        root.dataset.records = String(histories.plain.length + histories.residual.length);
-      }
+      if (histories === mine) drawWhole();  // (a run started after Stop draws its own)
       return finished(histories, config);
     },
   });
