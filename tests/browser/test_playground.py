@@ -300,12 +300,14 @@ def test_stop_shows_at_once_the_epoch_it_stopped_at(probe, base_url):
     page.click(f"{ROOT} [data-action=run]")
     page.wait_for_function(f"() => Number(document.querySelector('{ROOT}').dataset.epoch) >= 0", timeout=180_000)
     page.wait_for_timeout(600)  # more records, not drawn yet
-    status, shown = page.evaluate("""(root) => {
+    status, shown, statuses = page.evaluate("""(root) => {
         document.querySelector(root + ' [data-action=stop]').click();
-        return [document.querySelector(root + ' .sim-status').textContent, (%s)(root)];
+        const statuses = [...document.querySelectorAll(root + ' tr[data-kind] td[data-key=status]')].map((c) => c.textContent);
+        return [document.querySelector(root + ' .sim-status').textContent, (%s)(root), statuses];
     }""" % SHOWN_NUMBERS, ROOT)
     epochs = {k: shown[f"{k}.epoch"]["value"] for k in ("plain", "residual")}
     assert status == f"Stopped after epoch {min(epochs.values())}.", (status, epochs)
+    assert statuses == ["stopped", "stopped"]  # not the records' "running"
     page.wait_for_timeout(1500)
     assert shown_numbers(page, ROOT) == shown
     for k, config in playground.configs({**widget_config(page, ROOT), "depth": 8, "epochs": 200}).items():

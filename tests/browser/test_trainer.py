@@ -97,11 +97,13 @@ def test_stop_shows_at_once_the_epoch_it_stopped_at(probe, base_url):
     page.wait_for_timeout(600)  # more records, not drawn yet
     at_stop = page.evaluate("""(root) => {
         document.querySelector(root + ' [data-action=stop]').click();
-        return [document.querySelector(root + ' .sim-status').textContent, (%s)(root)];
+        const statuses = [...document.querySelectorAll(root + ' tr[data-kind] td[data-key=status]')].map((c) => c.textContent);
+        return [document.querySelector(root + ' .sim-status').textContent, (%s)(root), statuses];
     }""" % SHOWN_NUMBERS, ROOT)
-    status, shown = at_stop
+    status, shown, statuses = at_stop
     epochs = {k: shown[f"{k}.epoch"]["value"] for k in KINDS}
     assert status == f"Stopped after epoch {min(epochs.values())}.", (status, epochs)
+    assert statuses == ["stopped", "stopped"]  # not the records' "running"
     page.wait_for_timeout(1500)
     assert shown_numbers(page, ROOT) == shown
     cfg = {**widget_config(page, ROOT), "epochs": 200, "depth": 8}

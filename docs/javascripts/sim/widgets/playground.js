@@ -80,8 +80,9 @@ function diagram(data, config, kind, s, k) {
 }
 
 /** The figure and readouts of both networks' records ({plain, residual, plans}) at their last
- * epoch: each architecture coloured by gradient above its boundary, then the shared curves. */
-export function view(data, config) {
+ * epoch: each architecture coloured by gradient above its boundary, then the shared curves
+ * (stopped: the run was stopped, see trainer.js's readout). */
+export function view(data, config, stopped = false) {
   const s = scale(data);
   const first = data.plans.plain.blocks[0];
   const k = first ? first.last - first.first + 1 : 1;
@@ -92,7 +93,7 @@ export function view(data, config) {
       h("div", { class: "sim-panel sim-pg-arch" }, diagram(data, config, kind, s, k)), ...(boundary ? [panel(boundary)] : []));
   }));
   const curves = h("div", { class: "sim-figure" }, panel(lossChart(data, config)), panel(accuracyChart(data, config)));
-  return h("div", { class: "sim-output" }, nets, legend(s, epoch), curves, readout(data));
+  return h("div", { class: "sim-output" }, nets, legend(s, epoch), curves, readout(data, stopped));
 }
 
 // --- the reader's own data: a drawing area for dataset "custom" ---------------------------
@@ -249,7 +250,7 @@ export function mount(root) {
   // the figure: drawn whole each frame, then made interactive; the focus stays where it was
   function redraw(config) {
     const key = focusKey(document.activeElement);
-    ui.draw(data, config);
+    ui.draw(data, config, view(data, config, ui.stopped));
     enhance();
     // the epoch both networks are drawn at (what a benchmark or a test can wait for)
     root.dataset.epoch = String(Math.min(data.plain.length, data.residual.length) - 1);

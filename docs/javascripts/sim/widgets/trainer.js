@@ -46,22 +46,25 @@ export function boundaryOf(histories, k) {
 }
 
 /** Each network's last record: epoch, loss, accuracies (value in data-value) and status. */
-export function readout(histories) {
+/** The readout of both networks' last records; after a Stop (stopped), a network that was
+ * still training says "stopped", not its record's "running". */
+export function readout(histories, stopped = false) {
   const cells = [["epoch", String], ["train_loss", fmtLoss], ["train_acc", percent], ["test_acc", percent]];
   return table(["network", "epochs", "training loss", "training accuracy", "test accuracy", "status"],
     KINDS.filter((k) => histories[k].length).map((k) => {
       const last = histories[k][histories[k].length - 1];
       return h("tr", { "data-kind": k }, h("th", { scope: "row", text: k }),
         ...cells.map(([key, fmt]) => cell(key, last[key], fmt(last[key]))),
-        h("td", { "data-key": "status", text: last.status }));
+        h("td", { "data-key": "status", text: stopped && last.status === "running" ? "stopped" : last.status }));
     }));
 }
 
-/** The figure and readout of both networks' histories ({plain: [records], residual: [...]}). */
-export function view(histories, config) {
+/** The figure and readout of both networks' histories ({plain: [records], residual: [...]});
+ * stopped: the run was stopped (see readout). */
+export function view(histories, config, stopped = false) {
   const charts = [lossChart(histories, config), accuracyChart(histories, config),
     ...KINDS.map((k) => boundaryOf(histories, k)).filter(Boolean)];
-  return output(charts, readout(histories));
+  return output(charts, readout(histories, stopped));
 }
 
 /** "Stopped after epoch n." of the epochs both networks reached (histories: by kind, or null). */
@@ -119,7 +122,7 @@ export function mount(root) {
     if (pending !== null) { cancelAnimationFrame(pending); pending = null; }
     const n = histories ? histories.plain.length + histories.residual.length : 0;
     if (!n || n === wholeAt) return;
-    ui.draw(histories, current);
+    ui.draw(histories, current, view(histories, current, ui.stopped));
     root.dataset.records = String(n);
     wholeAt = n;
   }
