@@ -8,6 +8,8 @@ import json
 import math
 import re
 
+from simcore import api
+
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
@@ -82,6 +84,31 @@ def wait_done(page, root: str):
     """Wait for the run to end; fail at once (with the status) if it ended in an error."""
     page.wait_for_selector(f'{root}[data-state="done"], {root}[data-state="error"]')
     assert page.get_attribute(root, "data-state") == "done", page.inner_text(f"{root} .sim-status")
+
+
+# animation frames one second apart (an init script): records arrive many times between two redraws
+SLOW_FRAMES = """window.requestAnimationFrame = (cb) => setTimeout(() => cb(performance.now()), 1000);
+window.cancelAnimationFrame = (id) => clearTimeout(id);"""
+
+
+def stop_and_read(page, root: str) -> tuple[str, dict, list[str]]:
+    """Click the widget's Stop and, in the click's own task (no frame or message in between),
+    read its status line, its readout (:func:`shown_numbers`) and each network's status cell."""
+    return page.evaluate("""(root) => {
+        document.querySelector(root + ' [data-action=stop]').click();
+        const statuses = [...document.querySelectorAll(root + ' tr[data-kind] td[data-key=status]')].map((c) => c.textContent);
+        return [document.querySelector(root + ' .sim-status').textContent, (%s)(root), statuses];
+    }""" % SHOWN_NUMBERS, root)
+
+
+def native_record(config: dict, epoch: int) -> dict:
+    """Native simcore's record at ``epoch`` of the training run ``config`` (its schedule spans
+    the config's epochs), computed only that far."""
+    stream = api.train_stream(config)
+    try:
+        return next(r for r in stream if r["epoch"] == epoch)
+    finally:
+        stream.close()
 
 
 def widget_config(page, root: str) -> dict:

@@ -198,4 +198,3 @@ def test_transformer_link_runs_as_native(engine, probed_url, tally):
     assert shown == transformer_numbers(cfg)  # bit for bit
     assert page_errors(engine) == []
     tally.count("Engines", f"Transformer runs from a shared link equal to native simcore bit for bit, {engine.name}")
-

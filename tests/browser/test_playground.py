@@ -15,6 +15,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from widgets import playground  # noqa: E402
 
+from sim_page import SLOW_FRAMES, native_record, shown_numbers, stop_and_read, widget_config  # noqa: E402
+
 from simcore import api  # noqa: E402
 from test_accessibility import AUDIT, PALETTES, TAGS, axe_source, inject_axe, serious  # noqa: E402
 from test_pages import SAVE_DATA  # noqa: E402
@@ -291,8 +293,6 @@ def test_both_networks_side_by_side_or_stacked_and_axe_clean_after_a_run(browser
 def test_stop_shows_at_once_the_epoch_it_stopped_at(probe, base_url):
     """As the trainer's: records arriving between two redraws are drawn at Stop, so the figure
     says the epoch the status line says from the moment it says it."""
-    from sim_page import SHOWN_NUMBERS, shown_numbers, widget_config
-    from test_trainer import SLOW_FRAMES
     page = probe.page
     page.add_init_script(SLOW_FRAMES)
     page.goto(f"{base_url}{PAGE}#playground?depth=8&epochs=200")
@@ -300,19 +300,12 @@ def test_stop_shows_at_once_the_epoch_it_stopped_at(probe, base_url):
     page.click(f"{ROOT} [data-action=run]")
     page.wait_for_function(f"() => Number(document.querySelector('{ROOT}').dataset.epoch) >= 0", timeout=180_000)
     page.wait_for_timeout(600)  # more records, not drawn yet
-    status, shown, statuses = page.evaluate("""(root) => {
-        document.querySelector(root + ' [data-action=stop]').click();
-        const statuses = [...document.querySelectorAll(root + ' tr[data-kind] td[data-key=status]')].map((c) => c.textContent);
-        return [document.querySelector(root + ' .sim-status').textContent, (%s)(root), statuses];
-    }""" % SHOWN_NUMBERS, ROOT)
+    status, shown, statuses = stop_and_read(page, ROOT)
     epochs = {k: shown[f"{k}.epoch"]["value"] for k in ("plain", "residual")}
     assert status == f"Stopped after epoch {min(epochs.values())}.", (status, epochs)
     assert statuses == ["stopped", "stopped"]  # not the records' "running"
     page.wait_for_timeout(1500)
     assert shown_numbers(page, ROOT) == shown
     for k, config in playground.configs({**widget_config(page, ROOT), "depth": 8, "epochs": 200}).items():
-        stream = api.train_stream(config)
-        record = next(r for r in stream if r["epoch"] == epochs[k])
-        stream.close()
-        assert shown[f"{k}.train_loss"]["value"] == record["train_loss"]  # bit for bit
+        assert shown[f"{k}.train_loss"]["value"] == native_record(config, epochs[k])["train_loss"]  # bit for bit
     probe.assert_clean()

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
-from sim_page import SHOWN_NUMBERS, assert_equal_numbers, shown_numbers, widget_config
+from sim_page import (SLOW_FRAMES, assert_equal_numbers, native_record, shown_numbers, stop_and_read,
+                      widget_config)
 
 from simcore import api
 
@@ -80,11 +81,6 @@ def test_pause_and_stop_mid_run(probe, base_url):
     probe.assert_clean()
 
 
-# animation frames one second apart: records arrive many times between two redraws
-SLOW_FRAMES = """window.requestAnimationFrame = (cb) => setTimeout(() => cb(performance.now()), 1000);
-window.cancelAnimationFrame = (id) => clearTimeout(id);"""
-
-
 def test_stop_shows_at_once_the_epoch_it_stopped_at(probe, base_url):
     """Records arriving between two redraws are drawn at Stop, not a frame (or a computed
     epoch) later: read in the same task as the click, the figure already says the epoch the
@@ -95,12 +91,7 @@ def test_stop_shows_at_once_the_epoch_it_stopped_at(probe, base_url):
     page.click(f"{ROOT} [data-action=run]")
     page.wait_for_function(f"() => Number(document.querySelector('{ROOT}').dataset.records) > 0", timeout=180_000)
     page.wait_for_timeout(600)  # more records, not drawn yet
-    at_stop = page.evaluate("""(root) => {
-        document.querySelector(root + ' [data-action=stop]').click();
-        const statuses = [...document.querySelectorAll(root + ' tr[data-kind] td[data-key=status]')].map((c) => c.textContent);
-        return [document.querySelector(root + ' .sim-status').textContent, (%s)(root), statuses];
-    }""" % SHOWN_NUMBERS, ROOT)
-    status, shown, statuses = at_stop
+    status, shown, statuses = stop_and_read(page, ROOT)
     epochs = {k: shown[f"{k}.epoch"]["value"] for k in KINDS}
     assert status == f"Stopped after epoch {min(epochs.values())}.", (status, epochs)
     assert statuses == ["stopped", "stopped"]  # not the records' "running"
@@ -108,9 +99,7 @@ def test_stop_shows_at_once_the_epoch_it_stopped_at(probe, base_url):
     assert shown_numbers(page, ROOT) == shown
     cfg = {**widget_config(page, ROOT), "epochs": 200, "depth": 8}
     for k in KINDS:
-        stream = api.train_stream({**cfg, "kind": k})
-        record = next(r for r in stream if r["epoch"] == epochs[k])
-        stream.close()
+        record = native_record({**cfg, "kind": k}, epochs[k])
         assert shown[f"{k}.train_loss"]["value"] == record["train_loss"]  # bit for bit
     probe.assert_clean()
 

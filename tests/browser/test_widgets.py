@@ -52,7 +52,6 @@ def test_default_run_redraws_the_static_figure_exactly(probe, base_url, tally, k
     record_determinism(tally, page, root)
 
 
-
 def test_tick_labels_are_the_ticks_exactly(probe, base_url):
     """charts.js labels every axis tick with its value exactly, whatever digits its step needs
     (three significant digits wrote the tick at 102.5 as "103" and the one at 0.0025 as

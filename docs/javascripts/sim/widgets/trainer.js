@@ -45,9 +45,8 @@ export function boundaryOf(histories, k) {
     ? boundaryChart({ title: `Decision boundary, ${k}`, boundary: last.boundary, data }) : null;
 }
 
-/** Each network's last record: epoch, loss, accuracies (value in data-value) and status. */
-/** The readout of both networks' last records; after a Stop (stopped), a network that was
- * still training says "stopped", not its record's "running". */
+/** Each network's last record: epoch, loss, accuracies (value in data-value) and status; after
+ * a Stop (stopped), a network that was still training says "stopped", not its record's "running". */
 export function readout(histories, stopped = false) {
   const cells = [["epoch", String], ["train_loss", fmtLoss], ["train_acc", percent], ["test_acc", percent]];
   return table(["network", "epochs", "training loss", "training accuracy", "test accuracy", "status"],
