@@ -34,8 +34,6 @@ import bench_browser  # noqa: E402  (its in-page clock)
 import engines  # noqa: E402
 from conftest import serve  # noqa: E402
 
-from simcore import api  # noqa: E402
-
 TRAINER = '[data-sim="trainer"]'
 # bench_browser's in-page clock, as one expression (each engine runs it after the page loads)
 CLOCK = f"(() => {{ {bench_browser.CLOCK} return true; }})()"
@@ -59,10 +57,7 @@ def one_run(name: str, base: str, read: float | None = None) -> dict:
         done = e.evaluate("performance.now()")
         boot = e.evaluate(engines.BOOT)
         cfg = e.evaluate(f"JSON.parse(document.querySelector('{TRAINER}').dataset.config)")
-        t = time.perf_counter()
-        for kind in ("plain", "residual"):
-            api.train({**cfg, "kind": kind})
-        native = time.perf_counter() - t
+        native = bench_browser.native_seconds(cfg)
         return {"version": e.version, "first": (firsts[0] - clicks[0]) / 1000,
                 "done": (done - clicks[0]) / 1000, "run": (done - firsts[0]) / 1000, "native": native,
                 "snapshot": boot["snapshot"], "why": boot.get("why"), "ms": boot.get("ms", {}),
